@@ -1,0 +1,87 @@
+"""Command line: ``tongji build | extract | eval | series | report``."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+
+
+def _json_default(o):
+    return o.isoformat() if hasattr(o, "isoformat") else str(o)
+
+
+def cmd_build(args) -> int:
+    from .build import build
+
+    s = build(Path(args.input), Path(args.out))
+    print(f"tongji build: {s.documents} documents, {s.figures} figures, {s.errors} errors, "
+          f"{s.seconds:.1f} s, {s.mb / max(s.seconds, 1e-9):.1f} MB/s -> {args.out}", file=sys.stderr)
+    if args.strict and s.errors:
+        return 1
+    return 0
+
+
+def cmd_extract(args) -> int:
+    from .ingest import decode
+    from .pipeline import extract
+    from .tables import figure_row
+
+    data = Path(args.file).read_bytes() if args.file and args.file != "-" else sys.stdin.buffer.read()
+    text, _ = decode(data) if data.strip() else ("", "")
+    doc_id = Path(args.file).stem if args.file and args.file != "-" else "stdin"
+    out = sys.stdout
+    for i, f in enumerate(extract(text, published=args.published, place=args.place)):
+        row = figure_row(doc_id, i + 1, f, None)
+        out.write(json.dumps(row, ensure_ascii=False, default=_json_default) + "\n")
+    return 0
+
+
+def cmd_eval(args) -> int:
+    from .evaluate import main as eval_main
+
+    return eval_main(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="tongji", description=__doc__)
+    p.add_argument("--version", action="version", version=f"tongji {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build the dataset tables from a folder of pages")
+    b.add_argument("input", help="folder of *.txt pages (searched recursively), or one file")
+    b.add_argument("--out", required=True, help="output folder")
+    b.add_argument("--strict", action="store_true", help="exit 1 when any page is in error")
+    b.set_defaults(func=cmd_build)
+
+    e = sub.add_parser("extract", help="print the figures of one text as JSON lines")
+    e.add_argument("file", nargs="?", help="text file (stdin when absent or -)")
+    e.add_argument("--published", help="publication date YYYY-MM-DD (resolves 今年, 去年)")
+    e.add_argument("--place", help="home place that 全区/本区 refer to")
+    e.set_defaults(func=cmd_extract)
+
+    v = sub.add_parser("eval", help="score figures against a gold folder (GUIDE format)")
+    v.add_argument("gold", help="folder of gold *.jsonl files")
+    v.add_argument("--figures", help="figures.parquet or .jsonl to score (default: extract from --raw)")
+    v.add_argument("--raw", default="data/raw", help="folder of the pages, when --figures is absent")
+    v.add_argument("--show", type=int, default=20, help="how many misses and false alarms to list")
+    v.add_argument("--json", action="store_true", help="print the scores as JSON")
+    v.set_defaults(func=cmd_eval)
+
+    args = p.parse_args(argv)
+    from .ingest import InputError
+
+    try:
+        return args.func(args)
+    except InputError as e:
+        print(f"tongji: error: {e}", file=sys.stderr)
+        return 2
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
+        print(f"tongji: error: {e.strerror}: {e.filename}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Offset-preserving clean text: the view every extractor reads.
+
+``clean(raw)`` folds full-width and compatibility forms (NFKC, one character for one),
+joins lines broken inside a paragraph, drops spaces inside numbers and between CJK
+characters, and keeps a blank line as one ``\\n`` paragraph break. ``Clean.to_raw`` maps any
+clean index back to the raw text, so ``raw[start:end]`` is always the figure as printed.
+"""
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import regex
+
+_WS = regex.compile(r"\s+")
+_PARA = regex.compile(r"\n[^\S\n]*\n")
+
+# a paragraph never starts with these: a blank line before them is a column break
+_NO_START = set("，。、；：？！,.;:?!%）)”’") | set("个亿万元")
+
+# extra one-for-one folds beyond NFKC
+_EXTRA = {"∶": ":", "︰": ":", "．": ".", "｡": "。", "〜": "~", "～": "~", "－": "-",
+          "　": " ", "\u00a0": " ", "\u200b": " ", "\ufeff": " "}
+
+
+@lru_cache(maxsize=1)
+def fold_table() -> dict[int, str]:
+    """A str.translate table mapping each BMP character whose NFKC form is a single other
+    character to that character (full-width digits, letters, punctuation, ％, ＝ …)."""
+    table: dict[int, str] = {}
+    for cp in range(0x80, 0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        n = unicodedata.normalize("NFKC", ch)
+        if n != ch and len(n) == 1:
+            table[cp] = n
+    for k, v in _EXTRA.items():
+        table[ord(k)] = v
+    # keep CJK punctuation that carries clause structure
+    for keep in "，。；：？！（）":
+        table.pop(ord(keep), None)
+    return table
+
+
+def _is_wordy(ch: str) -> bool:
+    """ASCII letters and digits: a space between two of them separates words."""
+    return ch.isascii() and ch.isalnum()
+
+
+@dataclass(frozen=True)
+class Clean:
+    raw: str
+    text: str
+    index: np.ndarray  # int64, len(text): raw index of each clean character
+
+    def to_raw(self, start: int, end: int) -> tuple[int, int]:
+        """Clean span [start, end) -> raw span, end exclusive."""
+        if end <= start:
+            s = int(self.index[start]) if start < len(self.index) else len(self.raw)
+            return s, s
+        return int(self.index[start]), int(self.index[end - 1]) + 1
+
+
+def clean(raw: str) -> Clean:
+    folded = raw.translate(fold_table())
+    n = len(folded)
+    keep = np.ones(n, dtype=bool)
+    repl: list[tuple[int, str]] = []
+    for m in _WS.finditer(folded):
+        a, b = m.span()
+        keep[a:b] = False
+        run = m.group()
+        if a == 0 or b == n:
+            continue
+        if _PARA.search(run) and not (folded[a - 1].isdigit() or folded[b] in _NO_START):
+            repl.append((a, "\n"))
+            keep[a] = True
+            continue
+        left, right = folded[a - 1], folded[b]
+        if _is_wordy(left) and _is_wordy(right):
+            if "\n" in run and left.isdigit() and right.isdigit():
+                continue  # a number broken at a line end
+            repl.append((a, " "))
+            keep[a] = True
+    if repl:
+        chars = list(folded) if len(repl) > 64 else None
+        if chars is not None:
+            for a, c in repl:
+                chars[a] = c
+            folded = "".join(chars)
+        else:
+            for a, c in repl:
+                folded = folded[:a] + c + folded[a + 1:]
+    index = np.flatnonzero(keep)
+    if index.size == n:
+        text = folded
+    else:
+        # join runs of kept characters
+        if index.size:
+            breaks = np.flatnonzero(np.diff(index) != 1) + 1
+            starts = np.concatenate(([0], breaks))
+            ends = np.concatenate((breaks, [index.size]))
+            text = "".join(folded[index[s]:index[e - 1] + 1] for s, e in zip(starts.tolist(), ends.tolist()))
+        else:
+            text = ""
+    return Clean(raw, text, index.astype(np.int64))
