@@ -98,6 +98,9 @@ def write_tables(results: list[DocResult], out_dir: Path, t0: float) -> BuildSum
     write_parquet(to_table("documents", doc_rows), out_dir / "documents.parquet")
     write_parquet(to_table("figures", fig_rows), out_dir / "figures.parquet")
     write_parquet(to_table("articles", art_rows), out_dir / "articles.parquet")
+    from .dataset import finish
+
+    finish(out_dir)
     mb = sum(r.n_bytes for r in results) / 1e6
     return BuildSummary(len(doc_rows), len(fig_rows), sum(r.doc["status"] != "ok" for r in results),
                         time.perf_counter() - t0, mb)

@@ -45,6 +45,18 @@ def cmd_eval(args) -> int:
     return eval_main(args)
 
 
+def cmd_series(args) -> int:
+    from .series import main as series_main
+
+    return series_main(args)
+
+
+def cmd_report(args) -> int:
+    from .report import main as report_main
+
+    return report_main(args)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="tongji", description=__doc__)
     p.add_argument("--version", action="version", version=f"tongji {__version__}")
@@ -55,6 +67,17 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--out", required=True, help="output folder")
     b.add_argument("--strict", action="store_true", help="exit 1 when any page is in error")
     b.set_defaults(func=cmd_build)
+
+    r = sub.add_parser("series", help="print the wide table (metric x period) of a built dataset")
+    r.add_argument("dir", help="dataset folder (the --out of tongji build)")
+    r.add_argument("--subject", help="only this subject")
+    r.add_argument("--metric", help="only this metric (id or text)")
+    r.add_argument("--format", choices=["table", "csv"], default="table")
+    r.set_defaults(func=cmd_series)
+
+    h = sub.add_parser("report", help="write DIR/report/index.html to review every figure in its place")
+    h.add_argument("dir", help="dataset folder (the --out of tongji build)")
+    h.set_defaults(func=cmd_report)
 
     e = sub.add_parser("extract", help="print the figures of one text as JSON lines")
     e.add_argument("file", nargs="?", help="text file (stdin when absent or -)")
