@@ -1,14 +1,31 @@
-"""Build: a folder of pages to the dataset tables."""
+"""Build: a folder of pages to the dataset tables.
+
+The pages are cut into chunks of consecutive documents (in doc_id order) that an engine
+(``tongji.engine``) runs in this process, in worker processes or on a Dask cluster. Each
+chunk comes back as Arrow tables, in order, and is streamed into the Parquet files in row
+groups of a fixed number of rows: memory stays bounded whatever the size of the corpus and
+the files are the same, byte for byte, whatever the engine, the number of jobs or the cache.
+"""
 from __future__ import annotations
 
+import os
+import sys
+import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from . import ingest
-from .output import write_parquet
 from .pipeline import analyse
-from .tables import figure_row, to_table
+from .tables import arrow_schema, figure_row, to_table
+
+TABLES = ("documents", "figures", "articles")
+CHUNK_BYTES = 1 << 20      # input bytes per unit of work sent to a worker
+CHUNK_DOCS = 512           # documents per unit of work, at most
+ROW_GROUP_ROWS = 65_536    # rows per Parquet row group (fixed: the bytes must not depend on chunking)
 
 
 @dataclass
@@ -73,6 +90,157 @@ def process(doc_id: str, path: Path, meta: dict | None = None) -> DocResult:
     return DocResult(row, figs, arts, doc.n_bytes)
 
 
+# --------------------------------------------------------------------------- units of work
+
+@dataclass(frozen=True)
+class Task:
+    doc_id: str
+    path: str       # as discovered (written to documents.path and part of the cache key)
+    abspath: str    # what a worker opens (its working directory may differ)
+    meta: dict
+
+
+@dataclass
+class Chunk:
+    kind: str            # "process": tasks to run; "cached": blobs of stored results
+    items: list
+    n_src_bytes: int     # bytes of the input files (progress)
+    want_blobs: bool = False
+
+
+@dataclass
+class ChunkOut:
+    tables: dict
+    blobs: list          # (doc_id, key, blob) to store in the cache
+    documents: int = 0
+    figures: int = 0
+    errors: int = 0
+    n_bytes: int = 0
+    n_src_bytes: int = 0
+    processed: int = 0
+    cached: int = 0
+    rules: str = ""
+
+
+def _failed(task: Task, e: Exception) -> DocResult:
+    row = {"doc_id": task.doc_id, "path": task.path, "sha256": None, "n_chars": 0, "encoding": None,
+           "published": None, "published_source": "none", "place": (task.meta or {}).get("place"),
+           "title": None, "n_articles": 0, "n_figures": 0, "status": "error",
+           "error": f"processing failed: {type(e).__name__}: {e}"}
+    return DocResult(row)
+
+
+def run_chunk(chunk: Chunk) -> ChunkOut:
+    """The work of one chunk, wherever it runs: results as Arrow tables (and cache blobs)."""
+    from . import cache as cache_mod
+
+    rules = cache_mod.rules_version()
+    results: list[DocResult] = []
+    blobs: list = []
+    if chunk.kind == "cached":
+        results = [cache_mod.loads(b) for b in chunk.items]
+    else:
+        for t in chunk.items:
+            try:
+                r = process(t.doc_id, Path(t.abspath), t.meta)
+                r.doc["path"] = t.path
+            except Exception as e:  # process never raises for a bad page; this is the last guard
+                r = _failed(t, e)
+            results.append(r)
+            sha = r.doc.get("sha256")
+            if chunk.want_blobs and sha:
+                key = cache_mod.entry_key(t.doc_id, t.path, t.meta, sha, rules)
+                blobs.append((t.doc_id, key, cache_mod.dumps(r)))
+    tables = {
+        "documents": to_table("documents", [r.doc for r in results]),
+        "figures": to_table("figures", [f for r in results for f in r.figures]),
+        "articles": to_table("articles", [a for r in results for a in r.articles]),
+    }
+    n = len(results)
+    return ChunkOut(tables, blobs, documents=n, figures=sum(len(r.figures) for r in results),
+                    errors=sum(r.doc["status"] != "ok" for r in results),
+                    n_bytes=sum(r.n_bytes for r in results), n_src_bytes=chunk.n_src_bytes,
+                    processed=n if chunk.kind == "process" else 0,
+                    cached=n if chunk.kind == "cached" else 0, rules=rules)
+
+
+def _chunks(tasks: list[Task], sizes: list[int], cache, chunk_bytes: int, chunk_docs: int):
+    """Consecutive documents grouped into chunks of one kind (to run, or found in the cache)."""
+    from . import cache as cache_mod
+
+    rules = cache_mod.rules_version() if cache is not None else None
+    kind, run, nb = None, [], 0
+    for t, size in zip(tasks, sizes):
+        blob = None
+        if cache is not None:
+            sha = cache_mod.file_sha256(t.abspath)
+            if sha is not None:
+                blob = cache.get(t.doc_id, cache_mod.entry_key(t.doc_id, t.path, t.meta, sha, rules))
+        k = "process" if blob is None else "cached"
+        if run and (k != kind or nb + size > chunk_bytes or len(run) >= chunk_docs):
+            yield Chunk(kind, run, nb, cache is not None)
+            run, nb = [], 0
+        kind = k
+        run.append(t if blob is None else blob)
+        nb += size
+    if run:
+        yield Chunk(kind, run, nb, cache is not None)
+
+
+# --------------------------------------------------------------------------- output
+
+class TableWriter:
+    """Streams Arrow tables into one Parquet file, in row groups of exactly ``rows`` rows
+    (the last one shorter): the bytes depend on the rows only, never on how they arrived.
+    Written to a temporary file beside the target and renamed on ``close``."""
+
+    def __init__(self, name: str, path: Path, rows: int = ROW_GROUP_ROWS):
+        self.schema = arrow_schema(name)
+        self.path = Path(path)
+        self.rows = rows
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        os.close(fd)
+        self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd", use_dictionary=True,
+                                       write_statistics=True)
+        self.pending: list[pa.Table] = []
+        self.n_pending = 0
+        self.n_rows = 0
+
+    def add(self, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        self.pending.append(table)
+        self.n_pending += table.num_rows
+        self.n_rows += table.num_rows
+        while self.n_pending >= self.rows:
+            t = pa.concat_tables(self.pending)
+            self._write(t.slice(0, self.rows))
+            rest = t.slice(self.rows)
+            self.pending, self.n_pending = ([rest] if rest.num_rows else []), rest.num_rows
+
+    def _write(self, t: pa.Table) -> None:
+        self.writer.write_table(t.combine_chunks(), row_group_size=self.rows)
+
+    def close(self) -> None:
+        if self.n_pending or self.n_rows == 0:
+            self._write(pa.concat_tables(self.pending) if self.pending else self.schema.empty_table())
+        self.pending, self.n_pending = [], 0
+        self.writer.close()
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            self.writer.close()
+        finally:
+            try:
+                os.unlink(self.tmp)
+            except FileNotFoundError:
+                pass
+
+
+# --------------------------------------------------------------------------- build
+
 @dataclass
 class BuildSummary:
     documents: int
@@ -80,27 +248,152 @@ class BuildSummary:
     errors: int
     seconds: float
     mb: float
+    processed: int = 0          # documents run through the pipeline
+    cached: int = 0             # documents whose rows came from the cache
+    observations: int | None = None
+    engine: str = ""
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.mb / max(self.seconds, 1e-9)
+
+    def line(self) -> str:
+        obs = f"{self.observations} observations, " if self.observations is not None else ""
+        cached = f" ({self.cached} from cache)" if self.cached else ""
+        return (f"{self.documents} documents{cached}, {self.figures} figures, {obs}{self.errors} errors, "
+                f"{self.seconds:.1f} s, {self.mb_per_s:.2f} MB/s")
 
 
-def build(input_dir: Path, out_dir: Path) -> BuildSummary:
+class _Progress:
+    """A rich progress bar on stderr (only when asked: the CLI asks on a terminal)."""
+
+    def __init__(self, enabled: bool, total_bytes: int, label: str):
+        self.p = None
+        if not enabled:
+            return
+        from rich.console import Console
+        from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn,
+                                   TimeRemainingColumn, TransferSpeedColumn)
+
+        self.p = Progress(TextColumn("[bold]{task.description}"), BarColumn(), DownloadColumn(),
+                          TransferSpeedColumn(), TextColumn("{task.fields[docs]} docs"),
+                          TimeRemainingColumn(), console=Console(stderr=True), transient=True)
+        self.task = self.p.add_task(label, total=total_bytes, docs=0)
+        self.docs = 0
+        self.p.start()
+
+    def advance(self, n_bytes: int, n_docs: int) -> None:
+        if self.p is not None:
+            self.docs += n_docs
+            self.p.update(self.task, advance=n_bytes, docs=self.docs)
+
+    def close(self) -> None:
+        if self.p is not None:
+            self.p.stop()
+
+
+def build(input_dir: Path, out_dir: Path, *, jobs: int | None = None, engine="local",
+          scheduler: str | None = None, cache: bool = True, progress: bool | None = None,
+          chunk_bytes: int = CHUNK_BYTES, chunk_docs: int = CHUNK_DOCS) -> BuildSummary:
+    """Build documents/figures/articles.parquet in out_dir from the pages of input_dir.
+
+    jobs: worker processes (default: every core; 1 runs in this process); engine: "local",
+    "dask" or a ``tongji.engine.Engine``; scheduler: a Dask scheduler address (else a
+    LocalCluster); cache: reuse the results of unchanged pages from ``out_dir/.cache``;
+    progress: a progress bar on stderr (default: when stderr is a terminal).
+    """
+    from .cache import Cache
+    from .engine import make_engine
+
     t0 = time.perf_counter()
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     docs = discover(input_dir)
     manifest = manifest_for(input_dir)
-    results = [process(doc_id, p, meta_of(manifest, input_dir, doc_id, p)) for doc_id, p in docs]
-    return write_tables(results, out_dir, t0)
+    tasks = [Task(doc_id, str(p), os.path.abspath(p), meta_of(manifest, input_dir, doc_id, p))
+             for doc_id, p in docs]
+    sizes = []
+    for t in tasks:
+        try:
+            sizes.append(os.stat(t.abspath).st_size)
+        except OSError:
+            sizes.append(0)
+    if progress is None:
+        progress = sys.stderr.isatty()
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    store = Cache(out_dir) if cache else None
+    writers = {name: TableWriter(name, out_dir / f"{name}.parquet") for name in TABLES}
+    s = BuildSummary(0, 0, 0, 0.0, 0.0)
+    bar = _Progress(bool(progress), sum(sizes), "tongji build")
+    eng = make_engine(engine, jobs, scheduler)
+    s.engine = eng.describe()
+    n_bytes = 0
+    ok = False
+    try:
+        from .cache import rules_version
+
+        rules = rules_version()
+        with eng:
+            for out in eng.imap(run_chunk, _chunks(tasks, sizes, store, chunk_bytes, chunk_docs)):
+                if eng.name == "dask" and out.rules != rules:
+                    raise RuntimeError("a Dask worker runs a different version of tongji "
+                                       "(its rules differ from this process's): install the same "
+                                       "tongji on the workers")
+                for name in TABLES:
+                    writers[name].add(out.tables[name])
+                if store is not None:
+                    store.put_many(out.blobs)
+                s.documents += out.documents
+                s.figures += out.figures
+                s.errors += out.errors
+                s.processed += out.processed
+                s.cached += out.cached
+                n_bytes += out.n_bytes
+                bar.advance(out.n_src_bytes, out.documents)
+        for w in writers.values():
+            w.close()
+        ok = True
+    finally:
+        bar.close()
+        if not ok:
+            for w in writers.values():
+                w.abort()
+        if store is not None:
+            try:
+                if ok:
+                    store.prune([t.doc_id for t in tasks])
+            finally:
+                store.close()
+    from .dataset import finish
+
+    counts = finish(out_dir) or {}
+    if "observations" in counts:
+        s.observations = counts["observations"]
+    s.seconds = time.perf_counter() - t0
+    s.mb = n_bytes / 1e6
+    return s
 
 
 def write_tables(results: list[DocResult], out_dir: Path, t0: float) -> BuildSummary:
-    doc_rows = [r.doc for r in results]
-    fig_rows = [f for r in results for f in r.figures]
-    art_rows = [a for r in results for a in r.articles]
-    write_parquet(to_table("documents", doc_rows), out_dir / "documents.parquet")
-    write_parquet(to_table("figures", fig_rows), out_dir / "figures.parquet")
-    write_parquet(to_table("articles", art_rows), out_dir / "articles.parquet")
+    """The tables of results already in memory (small inputs, tests)."""
+    out_dir = Path(out_dir)
+    tables = {
+        "documents": to_table("documents", [r.doc for r in results]),
+        "figures": to_table("figures", [f for r in results for f in r.figures]),
+        "articles": to_table("articles", [a for r in results for a in r.articles]),
+    }
+    for name in TABLES:
+        w = TableWriter(name, out_dir / f"{name}.parquet")
+        try:
+            w.add(tables[name])
+            w.close()
+        except BaseException:
+            w.abort()
+            raise
     from .dataset import finish
 
     finish(out_dir)
-    mb = sum(r.n_bytes for r in results) / 1e6
-    return BuildSummary(len(doc_rows), len(fig_rows), sum(r.doc["status"] != "ok" for r in results),
-                        time.perf_counter() - t0, mb)
+    return BuildSummary(len(results), tables["figures"].num_rows,
+                        sum(r.doc["status"] != "ok" for r in results),
+                        time.perf_counter() - t0, sum(r.n_bytes for r in results) / 1e6,
+                        processed=len(results))

@@ -16,9 +16,16 @@ def _json_default(o):
 def cmd_build(args) -> int:
     from .build import build
 
-    s = build(Path(args.input), Path(args.out))
-    print(f"tongji build: {s.documents} documents, {s.figures} figures, {s.errors} errors, "
-          f"{s.seconds:.1f} s, {s.mb / max(s.seconds, 1e-9):.1f} MB/s -> {args.out}", file=sys.stderr)
+    engine = args.engine or ("dask" if args.scheduler else "local")
+    if engine == "local" and args.scheduler:
+        print("tongji: error: --scheduler needs --engine dask", file=sys.stderr)
+        return 2
+    if args.jobs is not None and args.jobs < 1:
+        print("tongji: error: --jobs must be at least 1", file=sys.stderr)
+        return 2
+    s = build(Path(args.input), Path(args.out), jobs=args.jobs, engine=engine,
+              scheduler=args.scheduler, cache=not args.no_cache)
+    print(f"tongji build: {s.line()} -> {args.out}", file=sys.stderr)
     if args.strict and s.errors:
         return 1
     return 0
@@ -66,6 +73,16 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("input", help="folder of *.txt pages (searched recursively), or one file")
     b.add_argument("--out", required=True, help="output folder")
     b.add_argument("--strict", action="store_true", help="exit 1 when any page is in error")
+    b.add_argument("--jobs", "-j", type=int, metavar="N",
+                   help="worker processes (default: every core; 1 runs in this process); "
+                        "with --engine dask and no --scheduler, the workers of the local cluster")
+    b.add_argument("--engine", choices=["local", "dask"],
+                   help="where the pages are processed: local processes (default) or dask.distributed")
+    b.add_argument("--scheduler", metavar="ADDRESS",
+                   help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (implies --engine dask; "
+                        "default: a LocalCluster)")
+    b.add_argument("--no-cache", action="store_true",
+                   help="process every page again and neither read nor write OUT/.cache")
     b.set_defaults(func=cmd_build)
 
     r = sub.add_parser("series", help="print the wide table (metric x period) of a built dataset")

@@ -17,7 +17,8 @@ import regex
 from .numbers import CN_NUMERAL_CHARS, multiplier, parse_arabic, parse_chinese
 from .units import UnitInfo, lexicon, to_float, unit_table
 
-AR = r"(?:\d{1,3}(?:,\d{3})+(?![\d])|\d+)(?:\.\d+)?"
+AR = r"(?:\d{1,3}(?:[,，]\d{3})+(?![\d])|\d+)(?:\.\d+)?"
+CN_DEC = r"(?:点[零〇○一二三四五六七八九]+)?"
 CN = r"[零〇○一二两三四五六七八九十百千万亿]+"
 QUOTES_OPEN = "“‘「『\"'《"
 QUOTES_CLOSE = "”’」』\"'》"
@@ -62,12 +63,12 @@ def _rules():
     names = sorted(units, key=len, reverse=True)
     unit_alt = "|".join(regex.escape(u) for u in names)
     main = regex.compile(
-        rf"(?P<num>(?<![\d.A-Za-z])(?:{AR})|(?<![零〇○一二两三四五六七八九十百千万亿]){CN})"
+        rf"(?P<num>(?:(?<![\d%.A-Za-z])-|(?<![\d.A-Za-z]))(?:{AR})|(?<![零〇○一二两三四五六七八九十百千万亿]){CN})"
         r"(?P<in1>余|多|几)?(?P<mult>[十百千万亿]{1,3})?(?P<in2>余|多)?"
         rf"(?P<unit>{unit_alt})"
         r"(?P<post>左右|上下|以上|以下|以内|之内|多|余)?"
     )
-    percent_words = regex.compile(rf"百分之(?P<num>{AR}|{CN})")
+    percent_words = regex.compile(rf"(?P<kind>百分之|千分之)(?P<num>{AR}|{CN}{CN_DEC})(?P<post>以上|以下|左右)?")
     rank = regex.compile(
         r"(?:居|位居|位列|列|排名|排在|排|名列|位于|跃居|升至|保持)"
         r"[^\s，。；,;、]{0,8}?(?P<fig>第(?P<num>[一二三四五六七八九十]+|\d{1,3})(?:位|名)?)"
@@ -85,41 +86,82 @@ def _rules():
         "not_before": not_before, "not_after": not_after, "connector": connector,
         "inner": lex["approx"]["inner"], "after": lex["approx"]["after"],
         "weak_one": set(lex["weak_after_one"]), "heads": tuple(sorted(lex.get("count_heads", []), key=len, reverse=True)),
+        "verbs": frozenset(lex.get("verbs", [])),
+        "durations": {k: tuple(v) for k, v in lex["durations"].items()},
+        "count_tail": tuple(sorted(lex.get("count_tail_words", []), key=len, reverse=True)),
     }
 
 
 def _num_value(num: str) -> Decimal:
-    if num[0].isdigit():
+    if num[0].isdigit() or num[0] == "-":
         return parse_arabic(num)
     return parse_chinese(num)
 
 
-_COUNTED_STOP = regex.compile(r"[^\p{Han}]|的|和|与|及|等|在|从|为|是|已|被|将|中|内|，")
-_COUNTED_VERB = ("实现", "完成", "达到", "共有", "总数", "累计", "其中", "开工", "投资")
+_HAN_RUN = regex.compile(r"(?:“[^”]{0,8}”|\p{Han})+")
+_COUNTED_CUT = regex.compile(
+    r"(?:的|和|与|及|等|在|从|为|是|已|被|将|中|内|完成|实现|进行|涉及|纷纷|全部|正在|获得|享受|入驻|受益"
+    r"|通上|建成|开工|投产|竣工|参加|参与|达到|共有|总数|累计|同比|比上年|分别)")
+PERSON_CLASSIFIERS = ("人", "名", "位")
+# classifiers that name what they count: 1153人次, 11批次, 52.3万剂次
+SELF_COUNTED = ("人次", "剂次", "批次", "批", "车次", "架次", "户次", "亩次")
 
 
-def _counted_after(text: str, end: int) -> str:
-    m = _COUNTED_STOP.search(text, end, min(len(text), end + 9))
-    stop = m.start() if m else min(len(text), end + 8)
-    return text[end:stop]
+def _best_head(run: str, at_end: bool) -> str | None:
+    """The counted noun in a run of Han characters: the known head noun that ends last
+    (乡镇敬老院 -> 敬老院); with at_end, only a head the run ends with."""
+    best = None
+    for h in rules_heads():
+        k = run.rfind(h)
+        if k < 0 or (at_end and k + len(h) != len(run)):
+            continue
+        key = (k + len(h), len(h))
+        if best is None or key > best[0]:
+            best = (key, h)
+    return best[1] if best else None
 
 
-def _counted(text: str, start: int, end: int, classifier: str) -> str:
-    after = _counted_after(text, end)
-    if after and not after.startswith(_COUNTED_VERB):
-        return after[:8]
-    # "重点项目75个": the noun just before the number
+def _counted(text: str, start: int, end: int, classifier: str) -> str | None:
+    """The noun a count counts: after the classifier (75个项目), else before the number
+    (重点项目75个); None when the text does not say (filled from a neighbour later)."""
+    if classifier in PERSON_CLASSIFIERS:
+        return "人"
+    if classifier in SELF_COUNTED:
+        return classifier
+    m = _HAN_RUN.match(text, end, min(len(text), end + 16))
+    if m:
+        run = regex.sub(r"[“”]", "", m.group())
+        cut = _COUNTED_CUT.search(run)
+        run = run[: cut.start()] if cut else run
+        head = _best_head(run[:10], at_end=False) if run else None
+        if head:
+            return head
     j = start
-    while j > 0 and regex.match(r"\p{Han}", text[j - 1]) and start - j < 12:
+    while j > 0 and start - j < 16 and regex.match(r"\p{Han}", text[j - 1]):
         j -= 1
     before = text[j:start]
-    for verb in ("达到", "达", "为", "共", "有", "实现", "新增", "增加", "建成", "完成", "累计"):
-        if before.endswith(verb):
-            before = before[: -len(verb)]
-    for tail in rules_heads():
-        if before.endswith(tail):
+    before = _strip_tail_words(before)
+    if before:
+        head = _best_head(before, at_end=True)
+        if head:
+            return head
+        tail = before[-2:]
+        if classifier != "户" and len(tail) == 2 and tail not in _rules()["verbs"] \
+                and not regex.search(r"[全本该我各省市县区乡镇村年月日和与及个家]", tail):
             return tail
-    return classifier
+    return None
+
+
+def _strip_tail_words(s: str) -> str:
+    changed = True
+    while changed and s:
+        changed = False
+        for w in _rules()["count_tail"]:
+            if s.endswith(w):
+                s = s[: -len(w)]
+                changed = True
+                break
+    return s
 
 
 def rules_heads() -> tuple[str, ...]:
@@ -155,6 +197,17 @@ def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, phrase
         return True
     if unit in ("岁", "周岁") and not num[0].isdigit():
         return True
+    if unit in ("年", "周"):
+        if unit == "周" and text.startswith(("年", "岁", "边", "末", "六", "日"), end):
+            return True
+        try:
+            small = _num_value(num) < 100
+        except (ValueError, ArithmeticError):
+            small = False
+        d = rules["durations"]
+        if not small or not (text.endswith(d["before"], max(0, start - 4), start)
+                             or text.startswith(d["after"], end)):
+            return True
     return False
 
 
@@ -254,11 +307,17 @@ def find(text: str) -> list[Figure]:
             val = _num_value(m["num"])
         except ValueError:
             continue
-        found.append(Figure(a, b, "", to_float(val), "percent", m["num"], "百分之", "percent", decimal=val))
+        unit = "percent" if m["kind"] == "百分之" else "permille"
+        end = m.end("num")
+        approx = rules["after"].get(m["post"]) if m["post"] else _approx_before(text, a, rules)
+        found.append(Figure(a, end, "", to_float(val), unit, m["num"], m["kind"], "percent",
+                            approx=approx, decimal=val))
         taken.append((a, b))
 
     found.sort(key=lambda f: f.start)
     found = _bare_partners(text, found, rules)
+    _link_neighbours(text, found)
+    _fill_counted(found)
     for f in found:
         f.text = text[f.start:f.end]
     return found
@@ -298,9 +357,54 @@ def _bare_partners(text: str, found: list[Figure], rules) -> list[Figure]:
                     f.group = group
                     if is_range:
                         f.role = "high"
+                        partner.approx = "at_least"
+                        f.approx = f.approx or "at_most"
                     out.append(partner)
         out.append(f)
     return out
+
+
+_LIST_SEP = ("、", "和", "及", "与", ",", "，")
+_RANGE_SEP = ("至", "到", "-", "—", "~", "～", "－", "——")
+
+
+def _link_neighbours(text: str, found: list[Figure]) -> None:
+    """Figures of one unit written side by side form a group: a range (``1亿元至5亿元``)
+    or a list (``2.5%和15%``, ``980件、640件``)."""
+    next_group = 2000
+    for f1, f2 in zip(found, found[1:]):
+        if f1.unit != f2.unit or f1.unit in ("ratio",) or f2.group is not None:
+            continue
+        between = text[f1.end:f2.start]
+        if between in _RANGE_SEP:
+            g = f1.group if f1.group is not None else next_group
+            f1.group, f2.group = g, g
+            f1.role, f2.role = "low", "high"
+            f1.approx = f1.approx or "at_least"
+            f2.approx = f2.approx or "at_most"
+        elif between in _LIST_SEP:
+            g = f1.group if f1.group is not None else next_group
+            f1.group, f2.group = g, g
+        else:
+            continue
+        next_group += 1
+
+
+def _fill_counted(found: list[Figure]) -> None:
+    """``新增企业3家，总数达12家``: a count that does not name its noun counts the same noun
+    as the count just before it with the same classifier; else its classifier."""
+    for i, f in enumerate(found):
+        if f.unit != "count" or f.counted:
+            continue
+        for g in reversed(found[max(0, i - 3):i]):
+            if g.unit == "count" and g.counted and g.raw_unit == f.raw_unit and f.start - g.end < 40:
+                f.counted = g.counted
+                break
+        if not f.counted:
+            s = f.raw_unit
+            while len(s) > 1 and s[0] in "十百千万亿":
+                s = s[1:]
+            f.counted = s
 
 
 def _unit_surface(f: Figure) -> str:

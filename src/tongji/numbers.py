@@ -10,7 +10,7 @@ CN_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 10
 CN_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 
 #: characters that may appear in a Chinese numeral
-CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "".join(CN_SMALL) + "".join(CN_BIG)
+CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "".join(CN_SMALL) + "".join(CN_BIG) + "点"
 
 
 def parse_arabic(s: str) -> Decimal:
@@ -26,6 +26,11 @@ def parse_chinese(s: str) -> Decimal:
     """
     if not s:
         raise ValueError("empty numeral")
+    if "点" in s:
+        whole, frac = s.split("点", 1)
+        if not frac or any(c not in CN_DIGITS for c in frac):
+            raise ValueError(f"not a Chinese numeral: {s!r}")
+        return parse_chinese(whole) + Decimal("0." + "".join(str(CN_DIGITS[c]) for c in frac))
     if all(c in CN_DIGITS for c in s) and len(s) > 1:
         return Decimal("".join(str(CN_DIGITS[c]) for c in s))
     total = 0      # finished sections above 亿/万
@@ -71,6 +76,8 @@ def parse_number(s: str) -> Decimal:
     """Parse an Arabic number, a Chinese numeral, or an Arabic number with Chinese
     multipliers (``1.2万`` 12000, ``130.23亿`` 13023000000, ``3千万`` 30000000)."""
     s = s.strip()
+    if s.startswith("-"):
+        return -parse_number(s[1:])
     i = 0
     while i < len(s) and (s[i].isdigit() or s[i] in ".,，"):
         i += 1

@@ -50,6 +50,12 @@ def _is_wordy(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+def _letter_spaced(t: str, a: int, b: int) -> bool:
+    """True when the characters around a one-space gap are spaced one by one
+    (``投 资 5 6 . 8 亿``), so the gap is inside a number, not between two numbers."""
+    return b - a == 1 and (a >= 2 and t[a - 2] == " ") and (b + 1 < len(t) and t[b + 1] == " ")
+
+
 @dataclass(frozen=True)
 class Clean:
     raw: str
@@ -80,9 +86,14 @@ def clean(raw: str) -> Clean:
             keep[a] = True
             continue
         left, right = folded[a - 1], folded[b]
+        if left.isdigit() and right == "." or left == "." and right.isdigit():
+            if _letter_spaced(folded, a, b):
+                continue
         if _is_wordy(left) and _is_wordy(right):
             if "\n" in run and left.isdigit() and right.isdigit():
                 continue  # a number broken at a line end
+            if left.isdigit() and right.isdigit() and _letter_spaced(folded, a, b):
+                continue  # 5 6 . 8 亿 元: a letter-spaced line
             repl.append((a, " "))
             keep[a] = True
     if repl:

@@ -1,0 +1,206 @@
+"""Engines: where the per-document work of a build runs.
+
+An engine maps a function over a stream of work items and yields the results **in the
+order of the items**, keeping only a bounded number of items in flight, so that a build
+streams a corpus of any size through a fixed amount of memory and writes its tables in a
+deterministic order whatever the number of workers.
+
+- ``InlineEngine`` — this process, one item after another (``--jobs 1``).
+- ``LocalEngine`` — a pool of worker processes on this machine (``--jobs N``).
+- ``DaskEngine`` — the workers of a ``dask.distributed`` cluster (``--engine dask``): a
+  ``LocalCluster`` when no scheduler address is given, else the cluster at that address.
+
+``fn`` must be importable by name (a module-level function) so that worker processes and
+remote workers can run it; its arguments and results must pickle.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+ENGINES = ("local", "dask")
+
+
+def default_jobs() -> int:
+    """All the cores this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+class Engine:
+    """Base: ordered, bounded ``imap``; subclasses provide ``_submit`` and ``_wait``."""
+
+    name = "engine"
+    workers = 1
+
+    def imap(self, fn: Callable, items: Iterable, window: int | None = None) -> Iterator:
+        """``fn(item)`` for every item, yielded in item order. At most ``window`` items are
+        submitted and not yet yielded at any time (default: twice the workers, plus one)."""
+        window = max(1, window or 2 * self.workers + 1)
+        pending: deque = deque()
+        for item in items:
+            pending.append(self._submit(fn, item))
+            if len(pending) >= window:
+                yield self._wait(pending.popleft())
+        while pending:
+            yield self._wait(pending.popleft())
+
+    def _submit(self, fn: Callable, item: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _wait(self, handle: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self) -> str:
+        return f"{self.name} ({self.workers} worker{'s' if self.workers != 1 else ''})"
+
+    def close(self) -> None:
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class InlineEngine(Engine):
+    """No pool: the work runs in this process, item after item."""
+
+    name = "inline"
+    workers = 1
+
+    def imap(self, fn: Callable, items: Iterable, window: int | None = None) -> Iterator:
+        for item in items:
+            yield fn(item)
+
+
+def _mp_context():
+    methods = multiprocessing.get_all_start_methods()
+    # forkserver: workers start from a clean single-threaded server (no fork of a process
+    # that runs threads, such as the progress display); spawn where it is not available.
+    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+
+
+class LocalEngine(Engine):
+    """A pool of ``jobs`` worker processes, started on first use.
+
+    A stream of a single item runs in this process: a pool is not worth starting for it.
+    """
+
+    name = "local"
+
+    def __init__(self, jobs: int | None = None):
+        self.workers = max(1, int(jobs or default_jobs()))
+        self._pool = None
+
+    def imap(self, fn: Callable, items: Iterable, window: int | None = None) -> Iterator:
+        it = iter(items)
+        head = []
+        for item in it:
+            head.append(item)
+            if len(head) == 2:
+                break
+        if len(head) < 2 or self.workers == 1:
+            for item in head:
+                yield fn(item)
+            for item in it:
+                yield fn(item)
+            return
+        yield from super().imap(fn, _chain(head, it), window)
+
+    def _submit(self, fn: Callable, item: Any):
+        if self._pool is None:
+            from concurrent.futures import ProcessPoolExecutor
+
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context())
+        return self._pool.submit(fn, item)
+
+    def _wait(self, handle):
+        return handle.result()
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class DaskEngine(Engine):
+    """The workers of a dask.distributed cluster.
+
+    ``scheduler``: address of a running scheduler (``tcp://host:8786``); when None a
+    ``LocalCluster`` of ``workers`` processes (threads when ``processes=False``) is started
+    and stopped with the engine. Workers read the input pages themselves, so the input
+    paths must name the same files on every worker (shared storage); only this process
+    writes the output.
+    """
+
+    name = "dask"
+
+    def __init__(self, scheduler: str | None = None, workers: int | None = None,
+                 processes: bool = True, client=None):
+        try:
+            from dask.distributed import Client, LocalCluster
+        except ImportError as e:  # pragma: no cover - depends on the install
+            raise RuntimeError("the dask engine needs dask.distributed: "
+                               "pip install 'tongji[dask]'") from e
+        import logging
+
+        self._cluster = None
+        self._own_client = client is None
+        if client is not None:
+            self.client = client
+        elif scheduler:
+            self.client = Client(scheduler, set_as_default=False)
+        else:
+            n = max(1, int(workers or default_jobs()))
+            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
+                                         dashboard_address=None, silence_logs=logging.ERROR)
+            self.client = Client(self._cluster, set_as_default=False)
+        self.address = scheduler or self.client.scheduler.address
+        self.workers = max(1, sum(self.client.nthreads().values()))
+
+    def describe(self) -> str:
+        where = "local cluster" if self._cluster is not None else self.address
+        return f"dask at {where} ({self.workers} thread{'s' if self.workers != 1 else ''})"
+
+    def _submit(self, fn: Callable, item: Any):
+        return self.client.submit(fn, item, pure=False)
+
+    def _wait(self, handle):
+        try:
+            return handle.result()
+        finally:
+            handle.release()
+
+    def close(self) -> None:
+        if self._own_client:
+            self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+
+def _chain(head: list, it: Iterator) -> Iterator:
+    yield from head
+    yield from it
+
+
+def make_engine(engine: str | Engine = "local", jobs: int | None = None,
+                scheduler: str | None = None) -> Engine:
+    """An engine by name: ``local`` (``jobs`` processes; 1 runs inline) or ``dask``."""
+    if isinstance(engine, Engine):
+        return engine
+    if engine == "local":
+        if scheduler:
+            raise ValueError("--scheduler needs --engine dask")
+        n = max(1, int(jobs or default_jobs()))
+        return InlineEngine() if n == 1 else LocalEngine(n)
+    if engine == "dask":
+        return DaskEngine(scheduler=scheduler, workers=jobs)
+    raise ValueError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")

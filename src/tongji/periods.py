@@ -1,0 +1,184 @@
+"""Periods: time expressions of a text, resolved against the publication date.
+
+``scan(text, start, end, published)`` lists the time expressions of an article in order,
+each as a ``Period`` (first day, last day, label, whether it is a stock as of a date, whether
+it is a target). A figure takes the last one before it (see ``interpret``).
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import regex
+import yaml
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date | None
+    end: dt.date | None
+    label: str
+    stock: bool = False     # a stock as of ``end``
+    target: bool = False    # 到2025年: a target date
+    event: bool = False     # a dated event (2月27日上午): its month
+    pos: int = 0            # clean offset where the expression ends
+
+
+@lru_cache(maxsize=1)
+def vocab() -> dict:
+    text = resources.files("tongji").joinpath("data/meaning.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def month_end(y: int, m: int) -> dt.date:
+    return dt.date(y, m, calendar.monthrange(y, m)[1])
+
+
+def year_period(y: int, pos: int = 0) -> Period:
+    return Period(dt.date(y, 1, 1), dt.date(y, 12, 31), f"{y}", pos=pos)
+
+
+def months_period(y: int, m1: int, m2: int, pos: int = 0, event: bool = False) -> Period:
+    label = f"{y}-{m1:02d}" if m1 == m2 else f"{y}-{m1:02d}..{y}-{m2:02d}"
+    return Period(dt.date(y, m1, 1), month_end(y, m2), label, pos=pos, event=event)
+
+
+def stock_period(end: dt.date, pos: int = 0) -> Period:
+    return Period(None, end, f"..{end.isoformat()}", stock=True, pos=pos)
+
+
+def as_stock(p: Period) -> Period:
+    if p.end is None or p.stock:
+        return p
+    return Period(None, p.end, f"..{p.end.isoformat()}", stock=True, pos=p.pos)
+
+
+YEAR = r"(?:(?P<y>(?:19|20)\d{2})年)"
+CNM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+
+
+@lru_cache(maxsize=1)
+def _patterns():
+    v = vocab()["periods"]
+    halves = "|".join(sorted(map(regex.escape, v["halves"]), key=len, reverse=True))
+    this_year = "|".join(sorted(v["this_year"], key=len, reverse=True))
+    last_year = "|".join(sorted(v["last_year"], key=len, reverse=True))
+    plans = "|".join(v["plans"])
+    pat = regex.compile(
+        rf"(?P<asof>截至|截止|截止到|到)?(?:"
+        rf"(?P<plan>(?:{plans}))(?:”|\")?(?:期间|时期|以来|末|规划期)"
+        rf"|{YEAR}?(?P<half>{halves})"
+        rf"|{YEAR}?(?P<m1>{CNM})(?:月份?)?(?:至|到|-|—|~|－)(?P<m2>{CNM})月(?:份)?(?P<mend>底|末)?"
+        rf"|{YEAR}?(?P<m>{CNM})月(?:份)?(?P<d>\d{{1,2}})[日号]"
+        rf"|{YEAR}?(?P<mo>{CNM})月(?:份)?(?P<moend>底|末|初)?"
+        rf"|(?P<yo>(?:19|20)\d{{2}})年(?P<yend>底|末|初)?(?!度|代)"
+        rf"|(?P<ty>{this_year})(?P<tyend>以来|底|末)?"
+        rf"|(?P<ly>{last_year})(?P<lyend>底|末)?"
+        rf"|(?P<wy>全年)"
+        rf"|(?P<now>目前|当前|现阶段|截至目前|截止目前)"
+        rf"|(?P<since>年初以来|今年以来|去年以来)"
+        rf")"
+    )
+    comp = tuple(v["comparison_before"])
+    return pat, comp
+
+
+def _cn_int(s: str) -> int:
+    if s.isdigit():
+        return int(s)
+    from .numbers import parse_chinese
+
+    return int(parse_chinese(s))
+
+
+def scan(text: str, start: int, end: int, published: dt.date | None, context_year: int | None = None
+         ) -> list[Period]:
+    """Time expressions of text[start:end] in order."""
+    pat, comp = _patterns()
+    out: list[Period] = []
+    pub_year = published.year if published else None
+    cur_year = context_year or pub_year
+    for m in pat.finditer(text, start, end):
+        a, b = m.span()
+        before = text[max(0, a - 2):a]
+        if before.endswith(comp) and not m["asof"]:
+            # 比上年, 是2020年的: a comparison, not the period
+            continue
+        if text.startswith(("同期",), b):
+            continue
+        y = int(m["y"]) if m["y"] else None
+        asof = bool(m["asof"])
+        p: Period | None = None
+        try:
+            if m["plan"]:
+                y1, y2 = vocab()["periods"]["plans"][m["plan"]]
+                p = Period(dt.date(y1, 1, 1), dt.date(y2, 12, 31), f"{y1}..{y2}", pos=b)
+            elif m["half"]:
+                yy = y or cur_year
+                if yy:
+                    m1, m2 = vocab()["periods"]["halves"][m["half"]]
+                    p = months_period(yy, m1, m2, pos=b)
+            elif m["m1"]:
+                yy = y or cur_year
+                m1, m2 = _cn_int(m["m1"]), _cn_int(m["m2"])
+                if yy and 1 <= m1 <= m2 <= 12:
+                    p = months_period(yy, m1, m2, pos=b)
+                    if asof or m["mend"]:
+                        p = stock_period(month_end(yy, m2), pos=b)
+            elif m["m"]:
+                yy = y or cur_year
+                mm, dd = _cn_int(m["m"]), int(m["d"])
+                if yy and 1 <= mm <= 12:
+                    if asof:
+                        p = stock_period(dt.date(yy, mm, dd), pos=b)
+                    else:
+                        p = months_period(yy, mm, mm, pos=b, event=True)
+            elif m["mo"]:
+                yy = y or cur_year
+                mm = _cn_int(m["mo"])
+                if yy and 1 <= mm <= 12:
+                    if asof or m["moend"] in ("底", "末"):
+                        p = stock_period(month_end(yy, mm), pos=b)
+                    else:
+                        p = months_period(yy, mm, mm, pos=b)
+            elif m["yo"]:
+                yy = int(m["yo"])
+                if m["asof"] == "到" and not m["yend"]:
+                    p = Period(None, dt.date(yy, 12, 31), f"..{yy}", target=True, pos=b)
+                elif asof or m["yend"] in ("底", "末"):
+                    p = stock_period(dt.date(yy, 12, 31), pos=b)
+                else:
+                    p = year_period(yy, pos=b)
+                cur_year = yy
+            elif m["ty"] and pub_year:
+                if m["tyend"] == "以来":
+                    p = Period(dt.date(pub_year, 1, 1), published, f"{pub_year}-01-01..{published.isoformat()}", pos=b)
+                elif m["tyend"] or asof:
+                    p = stock_period(dt.date(pub_year, 12, 31), pos=b)
+                else:
+                    p = year_period(pub_year, pos=b)
+                cur_year = pub_year
+            elif m["ly"] and pub_year:
+                if m["lyend"] or asof:
+                    p = stock_period(dt.date(pub_year - 1, 12, 31), pos=b)
+                else:
+                    p = year_period(pub_year - 1, pos=b)
+            elif m["wy"]:
+                yy = cur_year
+                if yy:
+                    p = year_period(yy, pos=b)
+            elif m["now"] and published:
+                p = stock_period(published, pos=b)
+            elif m["since"] and pub_year:
+                yy = pub_year - 1 if m["since"].startswith("去年") else pub_year
+                p = Period(dt.date(yy, 1, 1), published, f"{yy}-01-01..{published.isoformat()}", pos=b)
+        except ValueError:
+            p = None
+        if p is not None:
+            if p.start and not p.stock and p.start.year and not p.event:
+                cur_year = p.start.year if p.start.year == (p.end.year if p.end else p.start.year) else cur_year
+            out.append(p)
+    return out
