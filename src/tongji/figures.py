@@ -73,6 +73,11 @@ def _rules():
         r"(?:居|位居|位列|列|排名|排在|排|名列|位于|跃居|升至|保持)"
         r"[^\s，。；,;、]{0,8}?(?P<fig>第(?P<num>[一二三四五六七八九十]+|\d{1,3})(?:位|名)?)"
     )
+    top = regex.compile(
+        r"(?:(?:居|位于|进入|跻身|位列|排名|排在|名列|稳居|保持)[^\s，。；,;、]{0,8}?(?P<fig>前(?P<num>[一二三四五六七八九十]+|\d{1,3})(?:名|位|强)?)"
+        r"(?![季个年月天批期届次])"
+        r"|(?:全国|全省|全市|全球|世界|中国|全区)(?P<fig2>(?P<num2>\d{1,4}|[一二三四五六七八九十百千]+)强))"
+    )
     ratio = regex.compile(rf"(?<![\d.:])(?P<parts>{AR}(?::{AR}){{1,5}})(?![\d:])")
     before_approx = sorted(lex["approx"]["before"].items(), key=lambda kv: -len(kv[0]))
     phrases = sorted(lex["not_figures"]["phrases"], key=len, reverse=True)
@@ -82,7 +87,7 @@ def _rules():
     connector = regex.compile(rf"(?P<num>(?<![\d.A-Za-z]){AR})(?P<mult>[万亿千百]{{0,2}})(?P<sep>至|到|-|—|~|～|－|、|和|与)$")
     return {
         "units": units, "main": main, "percent_words": percent_words, "rank": rank,
-        "ratio": ratio, "before_approx": before_approx, "phrase_re": phrase_re,
+        "ratio": ratio, "top": top, "before_approx": before_approx, "phrase_re": phrase_re,
         "not_before": not_before, "not_after": not_after, "connector": connector,
         "inner": lex["approx"]["inner"], "after": lex["approx"]["after"],
         "weak_one": set(lex["weak_after_one"]), "heads": tuple(sorted(lex.get("count_heads", []), key=len, reverse=True)),
@@ -244,6 +249,21 @@ def find(text: str) -> list[Figure]:
         num = m["num"]
         val = _num_value(num)
         found.append(Figure(a, b, text[a:b], to_float(val), "rank", num, "", "rank", decimal=val))
+        taken.append((a, b))
+
+    # membership of a top N: 位于全市前三, 跻身全国100强 (rank, at most N)
+    for m in rules["top"].finditer(text):
+        key = "fig" if m["fig"] else "fig2"
+        a, b = m.span(key)
+        num = m["num"] or m["num2"]
+        if not free(a, b):
+            continue
+        try:
+            val = _num_value(num)
+        except (ValueError, ArithmeticError):
+            continue
+        found.append(Figure(a, b, text[a:b], to_float(val), "rank", num, "", "rank_top",
+                            approx="at_most", decimal=val))
         taken.append((a, b))
 
     # ratios: 4.9∶45.9∶49.1

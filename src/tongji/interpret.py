@@ -41,6 +41,8 @@ def _vocab():
         "subject_verbs": srt(v["subject_verbs"]), "strip_lead": srt(v["strip_lead"]),
         "strip_tail": srt(v["strip_tail"]), "home": srt(v["home_words"]),
         "city": srt(v["city_words"]), "province": srt(v["province_words"]),
+        "not_sectors": frozenset(v["not_sectors"]), "verbs2": srt(v["np_verbs"]), "static": srt(v["static_metrics"]),
+        "stock_re": "|".join(map(regex.escape, srt(v["stock_words"]))), "plan_not": srt(v["status"]["plan_not"]),
     }
 
 
@@ -108,13 +110,13 @@ def _strip(phrase: str) -> str:
     while changed and p:
         changed = False
         for w in v["strip_lead"]:
-            if p.startswith(w) and len(p) > len(w):
+            if p.startswith(w):
                 # keep words the metric needs: 完成投资, 实现增加值 stay whole
                 p = p[len(w):].lstrip(_PUNCT)
                 changed = True
                 break
         for w in v["strip_tail"]:
-            if p.endswith(w) and len(p) > len(w):
+            if p.endswith(w):
                 p = p[: -len(w)].rstrip(_PUNCT)
                 changed = True
                 break
@@ -180,12 +182,21 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
             lead_from = max(c0, prev.end) if (prev is not None and prev.end > c0 and same_sentence) else c0
             lead = text[lead_from:f.start]
             sentence_before = text[s0:f.start]
-            _measure(f, lead, v)
+            _measure(f, lead, text[c0:f.start], v)
+            if prev is not None and same_sentence and prev.unit == f.unit and prev.measure \
+                    and regex.fullmatch(r"[、和及与]|分别为?|", lead.strip()):
+                # 21.4%、24.1%; 980件、640件: a list shares the measure of its first item
+                f.measure = prev.measure
+                if prev.value < 0 < f.value:
+                    _negate(f)
             _metric_subject(f, lead, text, c0, prev if same_sentence else None, places, v, afigs)
-            _period(f, periods, first_event, published, lead, sentence_before)
+            _period(f, periods, first_event, published, lead, sentence_before,
+                    prev if same_sentence else None, v)
             _status(f, sentence_before, lead, published, v,
                     prev_status if sentence_before.lstrip().startswith(("其中", "包括")) else None)
-            prev, prev_sent, prev_status = f, (s0, s1), f.status
+            if f.unit != "rank" or prev_sent != (s0, s1):
+                prev = f
+            prev_sent, prev_status = (s0, s1), f.status
         years = [p.start.year for p in periods if p.start and not p.stock and p.label[:4].isdigit()
                  and len(p.label) == 4]
         if years:
@@ -204,7 +215,7 @@ def _article_index(arts: list[Article], figs: list[Figure]) -> list[int]:
     return out
 
 
-def _measure(f: Figure, lead: str, v) -> None:
+def _measure(f: Figure, lead: str, clause: str, v) -> None:
     unit = f.unit
     if unit == "rank":
         f.measure = "rank"
@@ -226,7 +237,7 @@ def _measure(f: Figure, lead: str, v) -> None:
         if regex.search(r"率(?:为|达到?|是)?$", lead) and not _ends_with_any(core, ("增长率",)):
             f.measure = "rate"
         elif _has_any(lead, v["share"]):
-            f.measure = "share"
+            f.measure = "rate" if regex.search(r"占.{0,8}(?:目标|计划|任务)", lead) else "share"
         elif _ends_with_any(core, v["growth"]) or regex.search(r"(?:增长|增速|增幅|下降|同比)\w{0,3}$", core):
             f.measure = "growth"
             if regex.search(r"(?:下降|减少|下跌|回落|下滑|降低)[了为]?$", lead):
@@ -237,7 +248,7 @@ def _measure(f: Figure, lead: str, v) -> None:
             f.measure = "level" if not regex.search(r"增长|增速|增幅|下降", lead[-6:]) else "growth"
         return
     w = _ends_with_any(regex.sub(r"[^\p{Han}]+$", "", _TIME_RE.sub("", lead))[-8:], v["change"]) if lead else None
-    changes = list(regex.finditer(r"(?:新增|净增|增加|减少|新落地|调增)", lead))
+    changes = list(regex.finditer(r"(?:新增|净增|增加(?!值)|减少|新落地|调增|入库)", clause))
     change_in_lead = changes[-1] if changes else None
     if change_in_lead and not regex.search(r"(?:总数|总量|累计|达到|共有)", lead[change_in_lead.end():]):
         f.measure = "change"
@@ -257,76 +268,148 @@ def _negate(f: Figure) -> None:
         f.decimal = -f.decimal
 
 
+_NP_AFTER = regex.compile(r"(?:“[^”]{0,10}”|[\p{Han}A-Za-z])+")
+_NP_CUT = regex.compile(
+    r"的|和|与|及|等|在|从|为|是|已|被|将|中|内|完成|实现|进行|涉及|纷纷|全部|正在|获得|享受|入驻|受益|通上"
+    r"|建成|开工|投产|竣工|参加|参与|达到|共有|总数|累计|同比|比上年|分别|提供|带动|解决|改造|工作|任务")
+_GROUP_END = ("项目", "企业", "公司", "集团", "产业", "集群", "园区", "产业园", "园", "行业", "工程", "基地",
+              "医院", "学校", "幼儿园", "中心", "平台", "合作社", "城", "村", "社区", "部门", "单位", "机构", "业")
+_LEAD_NOISE = regex.compile(r"^.*?(?:本报讯|本报记者|记者)[^）)]*[）)]|^.*?报告指出[:：]?[“\"]?")
+_INVEST = ("总投资", "计划总投资", "完成投资", "投资", "产值", "总产值", "增加值", "收入", "成交金额",
+           "节约资金", "审减金额", "利润", "税收", "销售收入", "营业收入", "主营业务收入")
+
+
+def _np_after(text: str, pos: int) -> str:
+    """The noun phrase right after pos (5万亩土地规模整治项目 -> 土地规模整治项目)."""
+    m = _NP_AFTER.match(text, pos, min(len(text), pos + 24))
+    if not m:
+        return ""
+    np_ = m.group()
+    cut = _NP_CUT.search(np_)
+    return np_[: cut.start()] if cut else np_
+
+
+def _clean_metric(m: str) -> str:
+    return m.replace("、", "").strip(_PUNCT)
+
+
 def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Figure | None,
                     places: dict, v, afigs: list[Figure]) -> None:
     home = places["home"]
     subject = home
     scope = text[clause_start:f.start]
-    if _has_any(scope, v["city"]):
-        subject = places["city"]
-    elif _has_any(scope, v["province"]):
-        subject = places["province"]
-    phrase = lead
+    if f.measure != "rank":
+        if _has_any(scope, v["city"]):
+            subject = places["city"]
+        elif _has_any(scope, v["province"]):
+            subject = places["province"]
+    phrase = _LEAD_NOISE.sub("", lead)
+    share_phrase = f.measure == "share" and "占" in phrase
     # growth words and comparisons are not part of the metric
-    phrase = regex.sub(r"(?:比上年同期|比去年同期|比上年|比去年|较上年|较去年|同比|环比)", "", phrase)
+    phrase = regex.sub(r"(?:比上年同期|比去年同期|比上年|比去年|较上年|较去年|比年初|较年初|同比|环比)", "", phrase)
     phrase = regex.sub(r"(?:增长|增速|增幅|下降|提高|提升|上涨|下滑|回落|降低|减少)(?:了|为|达)?$", "", phrase)
     phrase = regex.sub(r"(?:新增|净增|增加)$", "", phrase)
-    metric = _strip(phrase)
-    if f.unit == "count" and f.counted and f.counted != f.raw_unit and text.startswith(f.counted, _after_unit(text, f)):
-        # 此次集中开工的27个项目 -> 集中开工项目
-        base = regex.sub(r"的$", "", metric)
-        metric = (base + f.counted) if base and len(base) <= 8 else f.counted
-    # subject from the lead-in: 重点项目完成投资, 蒙牛获得奖励资金
-    head = _ends_with_any(metric, v["heads"])
-    if head and len(metric) > len(head) and f.unit != "count":
+    if share_phrase:
+        metric = phrase[phrase.index("占"):].rstrip("的").strip(_PUNCT)
+        metric = regex.sub(r"(?:比例|比重)?(?:达到|达|为)?$", "", metric)
+    else:
+        metric = _strip(phrase)
+    after = _after_unit(text, f)
+    np_after = _np_after(text, after) if f.unit not in ("percent", "permille", "percentage_point") else ""
+    if f.unit == "count" and np_after:
+        # 此次集中开工的27个项目 -> 集中开工项目; 确保今年105个重点项目 -> 重点项目
+        base = metric[:-1] if metric.endswith("的") and len(metric) <= 9 else ""
+        metric = base + np_after
+    elif np_after and f.unit != "count" and (not metric or metric in v["verbs2"] or len(metric) <= 4
+                                            and _ends_with_any(metric, v["verbs2"])):
+        # 成功调增8.3平方公里建设用地, 5万亩土地规模整治项目
+        metric = np_after
+    elif not metric and f.unit == "count" and f.counted and f.counted != f.raw_unit:
+        metric = f.counted
+    # a catalogued name ends the phrase: keep it whole (规模以上工业增加值)
+    alias = _catalogue_suffix(metric)
+    head = None if alias and alias == metric else _ends_with_any(metric, v["heads"])
+    if alias and alias != metric and len(alias) >= 2 and f.unit != "count":
+        front = metric[: -len(alias)]
+        head = alias
+    elif head and len(metric) > len(head) and f.unit != "count":
         front = metric[: -len(head)]
+    else:
+        front = ""
+    if front:
         verb = _ends_with_any(front, v["subject_verbs"])
         if verb:
             front = front[: -len(verb)]
         front = front.rstrip("的").strip(_PUNCT)
-        if front and not _has_any(front, v["home"] + v["city"] + v["province"]) and len(front) <= 16:
+        is_entity = bool(verb) or front.endswith(_GROUP_END)
+        if front and is_entity and not _has_any(front, v["home"] + v["city"] + v["province"]) and len(front) <= 16:
             subject = front
-            metric = (verb + head) if verb in ("完成",) else head
-    elif f.unit != "count":
-        verb = None
-        for vb in v["subject_verbs"]:
-            k = metric.find(vb)
-            if 0 < k and len(metric) - k - len(vb) >= 2:
-                verb = vb
-                front, rest = metric[:k], metric[k + len(vb):]
-                if not _has_any(front, v["home"] + v["city"] + v["province"]) and len(front) <= 12:
-                    subject, metric = front.rstrip("的"), rest
-                break
-    if not metric or f.measure in ("growth", "share", "pp_change") and prev is not None and len(metric) < 2:
-        if prev is not None and prev.metric_text:
-            if f.measure in ("share",):
-                metric = prev.metric_text + (metric or "")
-            else:
-                metric = prev.metric_text
-            if subject == home and prev.subject:
-                subject = prev.subject
-    elif f.measure == "share" and prev is not None and prev.metric_text and lead.lstrip().startswith("占"):
-        metric = prev.metric_text + metric
-        if prev.subject:
+            metric = ("完成" + head) if verb == "完成" and not head.startswith("完成") else head
+    if not metric and prev is not None and prev.metric_text:
+        # 总数达12家, 约合360亩, 分别增长21.4%: the metric of the figure before
+        metric = prev.metric_text
+        if subject == home and prev.subject:
             subject = prev.subject
-    if f.measure == "growth" and prev is not None and prev.metric_text and metric == prev.metric_text:
-        subject = prev.subject or subject
-    # a money amount of a project group counted just before: 重点项目282个, 总投资1098亿元
-    if f.unit not in ("count",) and subject == home and prev is not None and prev.unit == "count" \
-            and prev.counted and regex.search(r"项目|企业|工程", prev.counted or "") and head:
-        subject = prev.metric_text or prev.counted
-    f.metric_text = metric or None
-    f.metric_id = metric_id_of(metric)
+    elif f.measure == "share" and prev is not None and prev.metric_text and share_phrase:
+        metric = prev.metric_text + metric
+        if subject == home and prev.subject:
+            subject = prev.subject
+    if prev is not None and subject == home and prev.subject and prev.subject != home and \
+            (metric == prev.metric_text or f.measure in ("growth", "share", "pp_change")):
+        subject = prev.subject
+    # the amount of a project group named just before: 重点项目282个，总投资1098亿元
+    if f.unit != "count" and subject == home and prev is not None and metric and metric.endswith(_INVEST):
+        if prev.unit == "count" and regex.search(r"项目|企业|工程", prev.counted or ""):
+            subject = prev.metric_text or prev.counted
+        elif prev.unit == f.unit and prev.subject and prev.subject != home:
+            subject = prev.subject
+    # 总投资100亿元的恒大大文化旅游康养城: the amount of what follows 的
+    if subject == home and text.startswith("的", after) and f.unit != "count":
+        np_ = _np_after(text, after + 1)
+        if np_ and np_.endswith(_GROUP_END + ("城", "园", "区")) and len(np_) >= 3:
+            subject = np_
+    if subject == home:
+        m = _SECTOR.match(metric or "")
+        if m and m.group(1) not in v["not_sectors"]:
+            subject = m.group(1)  # 高新技术产业增加值: the sector is the subject
+    f.metric_text = _clean_metric(metric) or None
+    f.metric_id = metric_id_of(f.metric_text)
     f.subject = subject
 
 
+_SECTOR = regex.compile(r"^(\p{Han}{2,10}?(?:产业|行业|服务业|制造业|工业|农业|业))(?:实现|完成|贡献)?(?:增加值|总产值|产值|税收|营业收入|主营业务收入|收入|利润|利税)$")
+
+
+def _catalogue_suffix(metric: str) -> str | None:
+    alias, ordered = catalogue()
+    for a in ordered:
+        if len(a) >= 3 and metric.endswith(a):
+            return a
+    return None
+
+
 def _after_unit(text: str, f: Figure) -> int:
-    k = text.find(f.raw_unit[-1:], f.start)
-    return k + 1 if k >= 0 else f.end
+    """Clean offset right after the figure and its approximation words (以上, 左右)."""
+    pos = f.end
+    for w in ("左右", "以上", "以下", "上下", "以内", "多", "余"):
+        if text.startswith(w, pos):
+            return pos + len(w)
+    return pos
 
 
 def _period(f: Figure, periods: list[Period], first_event: Period | None, published: dt.date | None,
-            lead: str, sentence_before: str) -> None:
+            lead: str, sentence_before: str, prev: Figure | None, v) -> None:
+    if f.metric_text and f.metric_text.endswith(v["static"]) and \
+            not regex.search(r"新增|增加|减少|完成|实现", lead):
+        return  # a static attribute (占地面积, 建筑面积) has no period
+    if f.metric_text and f.metric_text.endswith("总投资") and f.subject and \
+            f.subject.endswith(("园", "城", "公司", "基地", "中心", "小镇", "综合体")) and "项目" not in f.subject:
+        return  # the total investment of one named project
+    if prev is not None and f.measure in ("growth", "share", "pp_change") and prev.metric_text \
+            and f.metric_text and (f.metric_text.startswith(prev.metric_text)) and prev.period_end:
+        # a growth rate or a share has the period of its level
+        f.period, f.period_start, f.period_end = prev.period, prev.period_start, prev.period_end
+        return
     cur = None
     for p in periods:
         if p.pos <= f.start:
@@ -337,7 +420,10 @@ def _period(f: Figure, periods: list[Period], first_event: Period | None, publis
         cur = first_event or (year_period(published.year) if published else None)
     if cur is None:
         return
-    if not cur.stock and regex.search(r"总数达|总数|累计达|累计|总量达|余额|保有量|共有", lead):
+    if regex.search(r"建成后|投产后|达产后|建成投产后", sentence_before):
+        return  # a forecast for an unspecified future
+    multi_year = cur.start is not None and cur.end is not None and cur.end.year > cur.start.year
+    if not cur.stock and not multi_year and regex.search(v["stock_re"], lead):
         cur = as_stock(cur)
     f.period, f.period_start, f.period_end = cur.label, cur.start, cur.end
 
@@ -345,6 +431,9 @@ def _period(f: Figure, periods: list[Period], first_event: Period | None, publis
 def _status(f: Figure, sentence_before: str, lead: str, published: dt.date | None, v,
             inherited: str | None) -> None:
     s = sentence_before
+    for w in v["plan_not"]:
+        if w in s:
+            s = s.replace(w, "·" * len(w))
     status = inherited or "actual"
     if _has_any(lead, v["actual"]):
         f.status = "actual"
@@ -364,19 +453,66 @@ def _status(f: Figure, sentence_before: str, lead: str, published: dt.date | Non
     f.status = status
 
 
+_ENUM_COUNT = regex.compile(r"(?:两|三|四|五|六|七|八|九|十|\d{1,2})(?:大|个|家|项|类|所|座)")
+_ENUM_LIST = regex.compile(r"((?:[\p{Han}A-Za-z]{2,8}、)+[\p{Han}A-Za-z]{2,8}?)(?:两|三|四|五|六|\d{1,2})(?:个|大|家|项|类|所|座)")
+_PLACE_END = regex.compile(r"^(\p{Han}{1,8}?(?:县|区|市|镇|乡|省|街道))(.*)$")
+
+
 def _respectively(text: str, figs: list[Figure]) -> None:
-    """蒙牛、明仁两个重点产业集群…产值131亿元和27亿元: each figure of a list its own subject."""
+    """``装备制造、食品加工两大主导产业分别实现产值86亿元和54亿元``: the n figures of a list
+    after 分别 take the n names listed before it, in order, as subjects — or, when the names
+    are parts of one indicator (第一产业、第二产业、第三产业增加值分别增长…), as metrics."""
     groups: dict[int, list[Figure]] = {}
     for f in figs:
         if f.group is not None and f.role is None:
             groups.setdefault(f.group, []).append(f)
+    done: list[tuple[str, list[Figure]]] = []
     for members in groups.values():
         first = members[0]
-        sent = first.context
-        m = regex.search(r"((?:[\p{Han}A-Za-z]{2,8}[、和与及]){1,5}[\p{Han}A-Za-z]{2,8})(?:两|三|四|五|\d)(?:个|家|项)", sent)
-        if not m:
+        n = len(members)
+        k = first.context.find(first.text.replace("\n", "").replace(" ", "")[:2])
+        before = first.context[:k] if k > 0 else first.context
+        enum = list(_ENUM_LIST.finditer(before))
+        if enum and len(enum[-1].group(1).split("、")) == n:
+            for f, name in zip(members, enum[-1].group(1).split("、")):
+                f.subject = name
+            done.append((first.context, members))
             continue
-        names = regex.split(r"[、和与及]", m.group(1))
-        if len(names) == len(members):
-            for f, name in zip(members, names):
+        if "分别" not in before:
+            continue
+        earlier = [ms for ctx, ms in done if ctx == first.context and len(ms) == n]
+        if earlier and "、" not in before[before.rfind("，") + 1:]:
+            for f, g in zip(members, earlier[-1]):
+                f.subject = g.subject
+            continue
+        head = before[: before.rfind("分别")]
+        head = regex.split(r"[，,；;：:。]", head)[-1]
+        parts = head.split("、")
+        if len(parts) < n:
+            continue
+        parts = parts[-n:]
+        last = parts[-1]
+        rest = ""
+        m = _PLACE_END.match(last)
+        c = _ENUM_COUNT.search(last)
+        if m and len(parts[0]) <= len(m.group(1)) + 1:
+            last, rest = m.group(1), m.group(2)
+        elif c:
+            last, rest = last[: c.start()], last[c.end():]
+        elif len(last) > len(parts[0]):
+            last, rest = last[: len(parts[0])], last[len(parts[0]):]
+        names = [p.strip(_PUNCT) for p in parts[:-1]] + [last.strip(_PUNCT)]
+        if not all(1 < len(x) <= 12 for x in names):
+            continue
+        done.append((first.context, members))
+        metric_rest = rest.strip(_PUNCT)
+        for verb in _vocab()["subject_verbs"]:
+            metric_rest = metric_rest.replace(verb, "")
+        as_metric = bool(metric_rest) and _catalogue_suffix(names[0] + metric_rest) is not None \
+            and _SECTOR.match(names[0] + metric_rest) is not None and names[0] in _vocab()["not_sectors"]
+        for f, name in zip(members, names):
+            if as_metric:
+                f.metric_text = name + metric_rest
+                f.metric_id = metric_id_of(f.metric_text)
+            else:
                 f.subject = name

@@ -56,7 +56,7 @@ def as_stock(p: Period) -> Period:
     return Period(None, p.end, f"..{p.end.isoformat()}", stock=True, pos=p.pos)
 
 
-YEAR = r"(?:(?P<y>(?:19|20)\d{2})年)"
+YEAR = r"(?:(?P<y>(?:19|20)\d{2})年|(?P<ry>今年|去年|上年|本年|当年))"
 CNM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 
 
@@ -107,10 +107,14 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
         if before.endswith(comp) and not m["asof"]:
             # 比上年, 是2020年的: a comparison, not the period
             continue
-        if text.startswith(("同期",), b):
-            continue
+        if text.startswith(("同期", "第"), b):
+            continue  # 上年同期; 2021年第一批, 2021年第18次: names, not periods
         y = int(m["y"]) if m["y"] else None
+        if m["ry"] and pub_year:
+            y = pub_year - 1 if m["ry"] in ("去年", "上年") else pub_year
         asof = bool(m["asof"])
+        if m["asof"] == "到" and regex.search(r"(?:增加|增长|提高|提升|下降|减少|降|升|扩大|缩小)$", text[max(0, a - 3):a]):
+            asof = False  # 增加到2020年的2123亿元: a value, not a target date
         p: Period | None = None
         try:
             if m["plan"]:
@@ -146,7 +150,7 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
                         p = months_period(yy, mm, mm, pos=b)
             elif m["yo"]:
                 yy = int(m["yo"])
-                if m["asof"] == "到" and not m["yend"]:
+                if m["asof"] == "到" and asof and not m["yend"]:
                     p = Period(None, dt.date(yy, 12, 31), f"..{yy}", target=True, pos=b)
                 elif asof or m["yend"] in ("底", "末"):
                     p = stock_period(dt.date(yy, 12, 31), pos=b)
@@ -155,7 +159,7 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
                 cur_year = yy
             elif m["ty"] and pub_year:
                 if m["tyend"] == "以来":
-                    p = Period(dt.date(pub_year, 1, 1), published, f"{pub_year}-01-01..{published.isoformat()}", pos=b)
+                    p = months_period(pub_year, 1, published.month, pos=b)
                 elif m["tyend"] or asof:
                     p = stock_period(dt.date(pub_year, 12, 31), pos=b)
                 else:
@@ -173,8 +177,11 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
             elif m["now"] and published:
                 p = stock_period(published, pos=b)
             elif m["since"] and pub_year:
-                yy = pub_year - 1 if m["since"].startswith("去年") else pub_year
-                p = Period(dt.date(yy, 1, 1), published, f"{yy}-01-01..{published.isoformat()}", pos=b)
+                if m["since"].startswith("去年"):
+                    p = Period(dt.date(pub_year - 1, 1, 1), month_end(pub_year, published.month),
+                               f"{pub_year - 1}-01..{pub_year}-{published.month:02d}", pos=b)
+                else:
+                    p = months_period(pub_year, 1, published.month, pos=b)
         except ValueError:
             p = None
         if p is not None:

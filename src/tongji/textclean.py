@@ -20,6 +20,10 @@ _PARA = regex.compile(r"\n[^\S\n]*\n")
 # a paragraph never starts with these: a blank line before them is a column break
 _NO_START = set("，。、；：？！,.;:?!%）)”’") | set("个亿万元")
 
+# a paragraph that is long (not a headline) and stops without one of these goes on after
+# the blank line: a column break in the middle of a sentence
+_PARA_END = set("。！？!?：:”」』）)…—") 
+
 # extra one-for-one folds beyond NFKC
 _EXTRA = {"∶": ":", "︰": ":", "．": ".", "｡": "。", "〜": "~", "～": "~", "－": "-",
           "　": " ", "\u00a0": " ", "\u200b": " ", "\ufeff": " "}
@@ -75,15 +79,22 @@ def clean(raw: str) -> Clean:
     n = len(folded)
     keep = np.ones(n, dtype=bool)
     repl: list[tuple[int, str]] = []
+    para_start = 0
     for m in _WS.finditer(folded):
         a, b = m.span()
         keep[a:b] = False
         run = m.group()
         if a == 0 or b == n:
             continue
-        if _PARA.search(run) and not (folded[a - 1].isdigit() or folded[b] in _NO_START):
-            repl.append((a, "\n"))
-            keep[a] = True
+        if _PARA.search(run):
+            left = folded[a - 1]
+            body = folded[para_start:a]
+            column_break = left.isdigit() or folded[b] in _NO_START or (
+                left not in _PARA_END and (a - para_start > 40 or "，" in body or "。" in body))
+            if not column_break:
+                repl.append((a, "\n"))
+                keep[a] = True
+                para_start = b
             continue
         left, right = folded[a - 1], folded[b]
         if left.isdigit() and right == "." or left == "." and right.isdigit():
