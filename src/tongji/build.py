@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-import tempfile
+import secrets
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -199,8 +199,8 @@ class TableWriter:
         self.path = Path(path)
         self.rows = rows
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        os.close(fd)
+        # a fresh name beside the target (created by the writer, so with the usual permissions)
+        self.tmp = str(self.path.parent / f".{self.path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
         self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd", use_dictionary=True,
                                        write_statistics=True)
         self.pending: list[pa.Table] = []

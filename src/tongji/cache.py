@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pickle
 import sqlite3
 import zlib
@@ -28,20 +29,30 @@ _SKIP_DIRS = {"__pycache__"}
 _SKIP_SUFFIXES = {".pyc", ".pyo"}
 
 
-@lru_cache(maxsize=1)
-def rules_version() -> str:
-    """sha256 over the package's files (relative path and bytes), in path order."""
-    root = Path(__file__).resolve().parent
+def tree_hash(root: Path) -> str:
+    """sha256 over the files below root (relative path and bytes, in path order), following
+    symbolic links (the package's ``schemas`` may be one) and skipping compiled files."""
+    root = Path(root)
     h = hashlib.sha256(FORMAT.encode())
-    files = sorted(p for p in root.rglob("*")
-                   if p.is_file() and p.suffix not in _SKIP_SUFFIXES
-                   and not (_SKIP_DIRS & set(p.relative_to(root).parts)))
-    for p in files:
+    files = []
+    for d, dirs, names in os.walk(root, followlinks=True):
+        dirs[:] = sorted(x for x in dirs if x not in _SKIP_DIRS and not x.startswith("."))
+        for n in names:
+            if Path(n).suffix not in _SKIP_SUFFIXES and not n.startswith("."):
+                p = Path(d) / n
+                files.append((p.relative_to(root).as_posix(), p))
+    for rel, p in sorted(files):
         data = p.read_bytes()
-        h.update(p.relative_to(root).as_posix().encode() + b"\0")
+        h.update(rel.encode() + b"\0")
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
     return h.hexdigest()
+
+
+@lru_cache(maxsize=1)
+def rules_version() -> str:
+    """The version of the rules: a hash of every source and data file of the package."""
+    return tree_hash(Path(__file__).resolve().parent)
 
 
 def meta_text(meta: dict | None) -> str:

@@ -84,7 +84,11 @@ def _mp_context():
     methods = multiprocessing.get_all_start_methods()
     # forkserver: workers start from a clean single-threaded server (no fork of a process
     # that runs threads, such as the progress display); spawn where it is not available.
-    return multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if "forkserver" in methods:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["tongji.build"])  # imported once, before the workers fork
+        return ctx
+    return multiprocessing.get_context("spawn")
 
 
 class LocalEngine(Engine):

@@ -1,0 +1,132 @@
+"""Engines: local processes and Dask give the same tables, byte for byte, in bounded memory."""
+import operator
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import RAW
+from tongji.build import TABLES, TableWriter, build
+from tongji.cli import main
+from tongji.engine import Engine, InlineEngine, LocalEngine, make_engine
+
+SMALL_CHUNKS = 20_000  # bytes: data/raw becomes several units of work
+
+
+def tables_bytes(d):
+    return {name: (d / f"{name}.parquet").read_bytes() for name in TABLES}
+
+
+def test_jobs_do_not_change_a_byte(tmp_path, built):
+    s = build(RAW, tmp_path / "j2", jobs=2, cache=False, chunk_bytes=SMALL_CHUNKS)
+    assert s.documents == 5 and s.processed == 5 and s.errors == 0
+    assert s.engine.startswith("local (2 workers")
+    one = build(RAW, tmp_path / "j1", jobs=1, cache=False, chunk_bytes=SMALL_CHUNKS)
+    assert one.engine.startswith("inline")
+    assert tables_bytes(tmp_path / "j2") == tables_bytes(tmp_path / "j1") == tables_bytes(built)
+    docs = pq.read_table(tmp_path / "j2" / "documents.parquet").column("doc_id").to_pylist()
+    assert docs == sorted(docs)
+
+
+def test_dask_engine_builds_the_same_tables(tmp_path, built):
+    pytest.importorskip("dask.distributed")
+    from tongji.engine import DaskEngine
+
+    eng = DaskEngine(workers=2, processes=False)
+    assert eng.workers == 2
+    s = build(RAW, tmp_path / "dask", engine=eng, cache=False, chunk_bytes=SMALL_CHUNKS)
+    assert s.engine.startswith("dask")
+    assert s.documents == 5 and s.errors == 0
+    for name in TABLES:
+        got = pq.read_table(tmp_path / "dask" / f"{name}.parquet")
+        want = pq.read_table(built / f"{name}.parquet")
+        assert got.to_pylist() == want.to_pylist(), name
+    assert tables_bytes(tmp_path / "dask") == tables_bytes(built)
+
+
+def test_imap_keeps_order_and_bounds_the_work_in_flight():
+    class Recording(Engine):
+        workers = 2
+
+        def __init__(self):
+            self.in_flight = self.most = 0
+
+        def _submit(self, fn, item):
+            self.in_flight += 1
+            self.most = max(self.most, self.in_flight)
+            return fn(item)
+
+        def _wait(self, handle):
+            self.in_flight -= 1
+            return handle
+
+    eng = Recording()
+    assert list(eng.imap(operator.neg, range(100))) == [-i for i in range(100)]
+    assert eng.most == 2 * eng.workers + 1
+    assert list(InlineEngine().imap(operator.neg, range(5))) == [0, -1, -2, -3, -4]
+
+
+def test_local_engine_pool_keeps_order():
+    with LocalEngine(2) as eng:
+        assert list(eng.imap(operator.neg, range(40))) == [-i for i in range(40)]
+        assert eng._pool is not None
+    with LocalEngine(2) as eng:  # a single item runs here, without a pool
+        assert list(eng.imap(operator.neg, [3])) == [-3]
+        assert eng._pool is None
+
+
+def test_make_engine():
+    assert isinstance(make_engine("local", 1), InlineEngine)
+    assert isinstance(make_engine("local", 3), LocalEngine)
+    with pytest.raises(ValueError):
+        make_engine("spark")
+    with pytest.raises(ValueError):
+        make_engine("local", 2, scheduler="tcp://127.0.0.1:8786")
+
+
+def test_row_groups_do_not_depend_on_how_rows_arrive(tmp_path):
+    from tongji.tables import arrow_schema, to_table
+
+    rows = [{"doc_id": f"d{i:03d}", "article": i, "start": i, "end": i + 1, "title": None} for i in range(10)]
+    table = to_table("articles", rows)
+    assert table.schema == arrow_schema("articles")
+    outs = []
+    for k, cuts in enumerate([(10,), (1, 9), (4, 3, 3), (7, 2, 1)]):
+        w = TableWriter("articles", tmp_path / f"a{k}.parquet", rows=3)
+        at = 0
+        for n in cuts:
+            w.add(table.slice(at, n))
+            at += n
+        w.close()
+        outs.append((tmp_path / f"a{k}.parquet").read_bytes())
+    assert len(set(outs)) == 1
+    f = pq.ParquetFile(tmp_path / "a0.parquet")
+    assert [f.metadata.row_group(i).num_rows for i in range(f.num_row_groups)] == [3, 3, 3, 1]
+    assert f.read().to_pylist() == rows
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_an_empty_input_gives_empty_tables(tmp_path):
+    (tmp_path / "in").mkdir()
+    s = build(tmp_path / "in", tmp_path / "out", jobs=2)
+    assert s.documents == 0
+    for name in TABLES:
+        t = pq.read_table(tmp_path / "out" / f"{name}.parquet")
+        assert t.num_rows == 0 and isinstance(t, pa.Table)
+
+
+def test_cli_build_options(tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["build", str(RAW), "--out", str(out), "--jobs", "1", "--no-cache"]) == 0
+    err = capsys.readouterr().err
+    assert "5 documents" in err and "MB/s" in err and "errors" in err
+    assert "\x1b[" not in err  # no progress bar when stderr is not a terminal
+    assert not (out / ".cache").exists()
+    assert main(["build", str(RAW), "--out", str(out), "--engine", "local",
+                 "--scheduler", "tcp://127.0.0.1:1"]) == 2
+    assert main(["build", str(RAW), "--out", str(out), "--jobs", "0"]) == 2
+
+
+def test_progress_bar_when_asked(tmp_path):
+    s = build(RAW, tmp_path / "p", jobs=1, cache=False, progress=True)
+    assert s.documents == 5
