@@ -14,6 +14,8 @@ from functools import lru_cache
 
 import regex
 
+from .textclean import compiled as _re
+
 from .numbers import CN_NUMERAL_CHARS, multiplier, parse_arabic, parse_chinese
 from .units import UnitInfo, lexicon, to_float, unit_table
 
@@ -61,8 +63,9 @@ def _rules():
     lex = lexicon()
     units = unit_table()
     names = sorted(units, key=len, reverse=True)
-    unit_alt = "|".join(regex.escape(u) for u in names)
+    unit_alt = trie_pattern(names)
     main = regex.compile(
+        r"(?=[-\d零〇○一二两三四五六七八九十百千万亿])"
         rf"(?P<num>(?:(?<![\d%.A-Za-z])-|(?<![\d.A-Za-z]))(?:{AR})|(?<![零〇○一二两三四五六七八九十百千万亿]){CN})"
         r"(?P<in1>余|多|几)?(?P<mult>[十百千万亿]{1,3})?(?P<in2>余|多)?"
         rf"(?P<unit>{unit_alt})"
@@ -79,7 +82,8 @@ def _rules():
         r"|(?:全国|全省|全市|全球|世界|中国|全区)(?P<fig2>(?P<num2>\d{1,4}|[一二三四五六七八九十百千]+)强))"
     )
     ratio = regex.compile(rf"(?<![\d.:])(?P<parts>{AR}(?::{AR}){{1,5}})(?![\d:])")
-    before_approx = sorted(lex["approx"]["before"].items(), key=lambda kv: -len(kv[0]))
+    before_approx = dict(lex["approx"]["before"])
+    before_approx_re = regex.compile(trie_pattern(before_approx) + "$")
     phrases = sorted(lex["not_figures"]["phrases"], key=len, reverse=True)
     phrase_re = regex.compile("|".join(regex.escape(p) for p in phrases))
     not_before = tuple(lex["not_figures"]["before"])
@@ -87,14 +91,36 @@ def _rules():
     connector = regex.compile(rf"(?P<num>(?<![\d.A-Za-z]){AR})(?P<mult>[万亿千百]{{0,2}})(?P<sep>至|到|-|—|~|～|－|、|和|与)$")
     return {
         "units": units, "main": main, "percent_words": percent_words, "rank": rank,
-        "ratio": ratio, "top": top, "before_approx": before_approx, "phrase_re": phrase_re,
+        "ratio": ratio, "top": top, "before_approx": before_approx, "before_approx_re": before_approx_re, "phrase_re": phrase_re,
         "not_before": not_before, "not_after": not_after, "connector": connector,
         "inner": lex["approx"]["inner"], "after": lex["approx"]["after"],
         "weak_one": set(lex["weak_after_one"]), "heads": tuple(sorted(lex.get("count_heads", []), key=len, reverse=True)),
         "verbs": frozenset(lex.get("verbs", [])),
         "durations": {k: tuple(v) for k, v in lex["durations"].items()},
+        "heads_re": regex.compile(trie_pattern(lex.get("count_heads", []))),
         "count_tail": tuple(sorted(lex.get("count_tail_words", []), key=len, reverse=True)),
     }
+
+
+def trie_pattern(words) -> str:
+    """A regex alternation of words factored into a trie (亩|亩次 -> 亩(?:次)?), so the engine
+    tries each next character once instead of every word in turn; longest match first."""
+    trie: dict = {}
+    for w in words:
+        node = trie
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        end = "" in node
+        branches = [regex.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if end else body
+
+    return "(?:" + emit(trie) + ")"
 
 
 def _num_value(num: str) -> Decimal:
@@ -115,15 +141,14 @@ SELF_COUNTED = ("人次", "剂次", "批次", "批", "车次", "架次", "户次
 def _best_head(run: str, at_end: bool) -> str | None:
     """The counted noun in a run of Han characters: the known head noun that ends last
     (乡镇敬老院 -> 敬老院); with at_end, only a head the run ends with."""
+    rx = _rules()["heads_re"]
     best = None
-    for h in rules_heads():
-        k = run.rfind(h)
-        if k < 0 or (at_end and k + len(h) != len(run)):
-            continue
-        key = (k + len(h), len(h))
-        if best is None or key > best[0]:
-            best = (key, h)
-    return best[1] if best else None
+    for i in range(len(run)):
+        m = rx.match(run, i)
+        if m and (not at_end or m.end() == len(run)):
+            if best is None or (m.end(), len(m.group())) > (best.end(), len(best.group())):
+                best = m
+    return best.group() if best else None
 
 
 def _counted(text: str, start: int, end: int, classifier: str) -> str | None:
@@ -135,14 +160,14 @@ def _counted(text: str, start: int, end: int, classifier: str) -> str | None:
         return classifier
     m = _HAN_RUN.match(text, end, min(len(text), end + 16))
     if m:
-        run = regex.sub(r"[“”]", "", m.group())
+        run = _re(r"[“”]").sub("", m.group())
         cut = _COUNTED_CUT.search(run)
         run = run[: cut.start()] if cut else run
         head = _best_head(run[:10], at_end=False) if run else None
         if head:
             return head
     j = start
-    while j > 0 and start - j < 16 and regex.match(r"\p{Han}", text[j - 1]):
+    while j > 0 and start - j < 16 and _re(r"\p{Han}").match(text[j - 1]):
         j -= 1
     before = text[j:start]
     before = _strip_tail_words(before)
@@ -152,7 +177,7 @@ def _counted(text: str, start: int, end: int, classifier: str) -> str | None:
             return head
         tail = before[-2:]
         if classifier != "户" and len(tail) == 2 and tail not in _rules()["verbs"] \
-                and not regex.search(r"[全本该我各省市县区乡镇村年月日和与及个家]", tail):
+                and not _re(r"[全本该我各省市县区乡镇村年月日和与及个家]").search(tail):
             return tail
     return None
 
@@ -174,10 +199,8 @@ def rules_heads() -> tuple[str, ...]:
 
 
 def _approx_before(text: str, start: int, rules) -> str | None:
-    for word, code in rules["before_approx"]:
-        if text.endswith(word, max(0, start - len(word)), start):
-            return code
-    return None
+    m = rules["before_approx_re"].search(text, max(0, start - 4), start)
+    return rules["before_approx"][m.group()] if m else None
 
 
 def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, phrase_spans) -> bool:
@@ -191,7 +214,9 @@ def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, phrase
             return True
     if _in_short_quote(text, start, end):
         return True  # a slogan in quotes: “四个焦作”, “六个100%”
-    if not num[0].isdigit():
+    if not num[0].isdigit() and num[0] != "-":
+        if all(c in "零〇○" for c in num):
+            return True  # 零部件
         if num in ("一", "两", "二") and unit in rules["weak_one"] and num == "一":
             return True
         if unit == "次":
@@ -216,20 +241,17 @@ def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, phrase
     return False
 
 
+_OPEN_QUOTE_LEFT = regex.compile("[" + regex.escape(QUOTES_OPEN) + "][^" + regex.escape("”’」』》") + "]*$")
+_CLOSE_QUOTE = regex.compile("[" + regex.escape(QUOTES_CLOSE) + "]")
+
+
 def _in_short_quote(text: str, start: int, end: int, span: int = 12) -> bool:
     """True when [start, end) lies inside a quotation of at most ``span`` characters."""
-    lo = max(0, start - span)
-    left = text[lo:start]
-    k = max(left.rfind(q) for q in QUOTES_OPEN)
-    if k < 0 or any(q in left[k + 1:] for q in QUOTES_CLOSE if q not in QUOTES_OPEN):
+    m = _OPEN_QUOTE_LEFT.search(text, max(0, start - span), start)
+    if not m:
         return False
-    open_at = lo + k
-    right = text[end:end + span]
-    ks = [right.find(q) for q in QUOTES_CLOSE]
-    ks = [x for x in ks if x >= 0]
-    if not ks:
-        return False
-    return end + min(ks) - open_at <= span + 1
+    c = _CLOSE_QUOTE.search(text, end, end + span)
+    return bool(c) and c.start() - m.start() <= span + 1
 
 
 def find(text: str) -> list[Figure]:
@@ -238,10 +260,13 @@ def find(text: str) -> list[Figure]:
     units: dict[str, UnitInfo] = rules["units"]
     phrase_spans = [m.span() for m in rules["phrase_re"].finditer(text)]
     found: list[Figure] = []
-    taken: list[tuple[int, int]] = []
+    occupied = bytearray(len(text) + 1)
+
+    def take(a: int, b: int) -> None:
+        occupied[a:b] = b"\x01" * (b - a)
 
     def free(a: int, b: int) -> bool:
-        return all(b <= x or a >= y for x, y in taken)
+        return occupied.find(1, a, b) < 0
 
     # ranks: 居全市第一位
     for m in rules["rank"].finditer(text):
@@ -249,7 +274,7 @@ def find(text: str) -> list[Figure]:
         num = m["num"]
         val = _num_value(num)
         found.append(Figure(a, b, text[a:b], to_float(val), "rank", num, "", "rank", decimal=val))
-        taken.append((a, b))
+        take(a, b)
 
     # membership of a top N: 位于全市前三, 跻身全国100强 (rank, at most N)
     for m in rules["top"].finditer(text):
@@ -264,7 +289,7 @@ def find(text: str) -> list[Figure]:
             continue
         found.append(Figure(a, b, text[a:b], to_float(val), "rank", num, "", "rank_top",
                             approx="at_most", decimal=val))
-        taken.append((a, b))
+        take(a, b)
 
     # ratios: 4.9∶45.9∶49.1
     group_id = 0
@@ -282,7 +307,7 @@ def find(text: str) -> list[Figure]:
             found.append(Figure(pos, pos + len(p), p, to_float(val), "ratio", p, ":", "ratio",
                                 group=group_id, role="part", decimal=val))
             pos += len(p) + 1
-        taken.append(m.span())
+        take(*m.span())
 
     for m in rules["main"].finditer(text):
         a, b = m.span()
@@ -316,7 +341,7 @@ def find(text: str) -> list[Figure]:
         if unit.code == "count":
             fig.counted = _counted(text, a, b, unit_s)
         found.append(fig)
-        taken.append((a, b))
+        take(a, b)
 
     # 百分之十五
     for m in rules["percent_words"].finditer(text):
@@ -332,7 +357,7 @@ def find(text: str) -> list[Figure]:
         approx = rules["after"].get(m["post"]) if m["post"] else _approx_before(text, a, rules)
         found.append(Figure(a, end, "", to_float(val), unit, m["num"], m["kind"], "percent",
                             approx=approx, decimal=val))
-        taken.append((a, b))
+        take(a, b)
 
     found.sort(key=lambda f: f.start)
     found = _bare_partners(text, found, rules)

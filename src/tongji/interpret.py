@@ -8,11 +8,14 @@ number) and its sentence. Vocabulary lives in ``data/meaning.yaml``; the metric 
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections import Counter
 from functools import lru_cache
 from importlib import resources
 
 import regex
+
+from .textclean import compiled as _re
 import yaml
 
 from .figures import Figure
@@ -63,33 +66,41 @@ def catalogue() -> tuple[dict[str, str], tuple[str, ...]]:
 
 
 def metric_id_of(text: str | None) -> str | None:
+    """The catalogue id of a metric phrase: its longest suffix that is an alias."""
     if not text:
         return None
-    alias, ordered = catalogue()
-    if text in alias:
-        return alias[text]
-    for a in ordered:
-        if len(a) >= 2 and text.endswith(a):
-            return alias[a]
+    alias, _ = catalogue()
+    for i in range(0, len(text) - 1):
+        hit = alias.get(text[i:])
+        if hit:
+            return hit
     return None
 
 
 # ---------------------------------------------------------------- places
 
-_PLACE_RE = regex.compile(r"(?:示范区|高新区|开发区|新区|产业集聚区|经开区)|\p{Han}{2,3}(?:区|县|市|镇|乡|省)")
+_PLACE_SUFFIX = regex.compile(r"(?:示范区|高新区|开发区|产业集聚区|经开区)|(?<=\p{Han}\p{Han})[区县市镇乡省]")
 _GENERIC = {"全区", "该区", "本区", "我区", "辖区", "园区", "城区", "社区", "小区", "景区", "片区", "全县",
             "全市", "我市", "本市", "全省", "我省", "新城区", "主城区", "中心城区", "市区", "校区", "库区", "矿区",
             "功能区", "集聚区", "试验区", "保护区", "先行区"}
+_NOT_NAME = set("全本该我各区县市省的和与在了是为对到个一个等及、，。")
 
 
 def home_places(text: str, place: str | None) -> dict[str, str]:
     """The page's home place, city and province: from ``place`` or the most named ones."""
     counts: Counter = Counter()
-    for m in _PLACE_RE.finditer(text):
+    for m in _PLACE_SUFFIX.finditer(text):
         w = m.group()
-        if w in _GENERIC or w.endswith(("社区", "小区", "园区", "景区")):
+        if len(w) > 1:
+            counts[w] += 1
             continue
-        counts[w] += 1
+        i = m.start()
+        for k in (2, 3):  # the name is the two or three characters before the suffix
+            name = text[i - k:i]
+            if len(name) == k and not (set(name) & _NOT_NAME):
+                word = name + w
+                if word not in _GENERIC and not word.endswith(("社区", "小区", "园区", "景区")):
+                    counts[word] += 1
     def most(suffixes):
         c = [(n, w) for w, n in counts.items() if w.endswith(suffixes)]
         return max(c)[1] if c else None
@@ -104,49 +115,61 @@ def home_places(text: str, place: str | None) -> dict[str, str]:
 # ---------------------------------------------------------------- helpers
 
 def _strip(phrase: str) -> str:
+    """A lead-in phrase without times, connectives and verbs at its ends."""
     v = _vocab()
     p = _TIME_RE.sub("", phrase).strip(_PUNCT)
-    changed = True
-    while changed and p:
-        changed = False
-        for w in v["strip_lead"]:
-            if p.startswith(w):
-                # keep words the metric needs: 完成投资, 实现增加值 stay whole
-                p = p[len(w):].lstrip(_PUNCT)
-                changed = True
-                break
-        for w in v["strip_tail"]:
-            if p.endswith(w):
-                p = p[: -len(w)].rstrip(_PUNCT)
-                changed = True
-                break
-    for w in v["home"] + v["city"] + v["province"]:
-        if p.startswith(w) and len(p) > len(w):
-            p = p[len(w):]
-            break
+    lead_re = _alternation(v["strip_lead"], False)
+    tail_re = _alternation(v["strip_tail"], True)
+    while p:
+        m = lead_re.match(p)
+        if m:
+            p = p[m.end():].lstrip(_PUNCT)
+            continue
+        m = tail_re.search(p)
+        if m:
+            p = p[: m.start()].rstrip(_PUNCT)
+            continue
+        break
+    place = _alternation(v["home"] + v["city"] + v["province"], False).match(p)
+    if place and len(p) > place.end():
+        p = p[place.end():]
     return p.strip(_PUNCT)
 
 
+@lru_cache(maxsize=256)
+def _alternation(words: tuple[str, ...], at_end: bool):
+    body = "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True))
+    return regex.compile(f"(?:{body})$" if at_end else f"(?:{body})")
+
+
 def _ends_with_any(s: str, words) -> str | None:
-    for w in words:
-        if s.endswith(w):
-            return w
-    return None
+    """The longest of words that s ends with."""
+    m = _alternation(tuple(words), True).search(s)
+    return m.group() if m else None
 
 
 def _has_any(s: str, words) -> str | None:
-    for w in words:
-        if w in s:
-            return w
-    return None
+    m = _alternation(tuple(words), False).search(s)
+    return m.group() if m else None
 
 
-def _boundary_before(text: str, pos: int, stops: str, limit: int = 80) -> int:
-    lo = max(0, pos - limit)
-    for i in range(pos - 1, lo - 1, -1):
-        if text[i] in stops:
-            return i + 1
-    return lo
+class _Bounds:
+    """Positions of boundary characters in a text, for O(log n) look-ups."""
+
+    def __init__(self, text: str, chars: str):
+        self.n = len(text)
+        self.pos = [m.start() for m in _re("[" + regex.escape(chars) + "]").finditer(text)]
+
+    def before(self, pos: int, limit: int) -> int:
+        """Start of the span that ends at pos: just after the last boundary before it."""
+        i = bisect_left(self.pos, pos) - 1
+        start = self.pos[i] + 1 if i >= 0 else 0
+        return max(start, pos - limit)
+
+    def after(self, pos: int) -> int:
+        """The first boundary at or after pos (len(text) when none)."""
+        i = bisect_left(self.pos, pos)
+        return self.pos[i] if i < len(self.pos) else self.n
 
 
 # ---------------------------------------------------------------- main
@@ -163,6 +186,7 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
     for f, ai in zip(figs, art_of):
         f.article = ai
         by_art.setdefault(ai, []).append(f)
+    sent, clause = _Bounds(text, _SENT_END), _Bounds(text, _CLAUSE_END)
     carry_year: int | None = None
     for ai, afigs in by_art.items():
         art = arts[ai]
@@ -172,19 +196,17 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
         prev_sent = (-1, -1)
         prev_status = "actual"
         for f in afigs:
-            s0 = _boundary_before(text, f.start, _SENT_END, 200)
-            s1 = f.end
-            while s1 < len(text) and text[s1] not in _SENT_END:
-                s1 += 1
+            s0 = sent.before(f.start, 200)
+            s1 = sent.after(f.end)
             f.context = text[s0:min(s1 + 1, len(text))].strip()
             same_sentence = prev is not None and prev_sent == (s0, s1)
-            c0 = _boundary_before(text, f.start, _CLAUSE_END, 60)
+            c0 = clause.before(f.start, 60)
             lead_from = max(c0, prev.end) if (prev is not None and prev.end > c0 and same_sentence) else c0
             lead = text[lead_from:f.start]
             sentence_before = text[s0:f.start]
             _measure(f, lead, text[c0:f.start], v)
             if prev is not None and same_sentence and prev.unit == f.unit and prev.measure \
-                    and regex.fullmatch(r"[、和及与]|分别为?|", lead.strip()):
+                    and _re(r"[、和及与]|分别为?|").fullmatch(lead.strip()):
                 # 21.4%、24.1%; 980件、640件: a list shares the measure of its first item
                 f.measure = prev.measure
                 if prev.value < 0 < f.value:
@@ -229,28 +251,28 @@ def _measure(f: Figure, lead: str, clause: str, v) -> None:
     tail = lead[-12:]
     if unit == "percentage_point":
         f.measure = "level" if _has_any(lead, v["contrib"]) else "pp_change"
-        if _ends_with_any(lead.rstrip("了"), v["decline"]) or regex.search(r"(?:下降|回落|降低|低|减少)了?$", lead):
+        if _ends_with_any(lead.rstrip("了"), v["decline"]) or _re(r"(?:下降|回落|降低|低|减少)了?$").search(lead):
             _negate(f)
         return
     if unit in ("percent", "permille"):
         core = tail.rstrip("了为达到是约近")
-        if regex.search(r"率(?:为|达到?|是)?$", lead) and not _ends_with_any(core, ("增长率",)):
+        if _re(r"率(?:为|达到?|是)?$").search(lead) and not _ends_with_any(core, ("增长率",)):
             f.measure = "rate"
         elif _has_any(lead, v["share"]):
-            f.measure = "rate" if regex.search(r"占.{0,8}(?:目标|计划|任务)", lead) else "share"
-        elif _ends_with_any(core, v["growth"]) or regex.search(r"(?:增长|增速|增幅|下降|同比)\w{0,3}$", core):
+            f.measure = "rate" if _re(r"占.{0,8}(?:目标|计划|任务)").search(lead) else "share"
+        elif _ends_with_any(core, v["growth"]) or _re(r"(?:增长|增速|增幅|下降|同比)\w{0,3}$").search(core):
             f.measure = "growth"
-            if regex.search(r"(?:下降|减少|下跌|回落|下滑|降低)[了为]?$", lead):
+            if _re(r"(?:下降|减少|下跌|回落|下滑|降低)[了为]?$").search(lead):
                 _negate(f)
         elif "完成" in lead and ("计划" in lead or "任务" in lead or "目标" in lead):
             f.measure = "rate"
         else:
-            f.measure = "level" if not regex.search(r"增长|增速|增幅|下降", lead[-6:]) else "growth"
+            f.measure = "level" if not _re(r"增长|增速|增幅|下降").search(lead[-6:]) else "growth"
         return
-    w = _ends_with_any(regex.sub(r"[^\p{Han}]+$", "", _TIME_RE.sub("", lead))[-8:], v["change"]) if lead else None
-    changes = list(regex.finditer(r"(?:新增|净增|增加(?!值)|减少|新落地|调增|入库)", clause))
+    w = _ends_with_any(_re(r"[^\p{Han}]+$").sub("", _TIME_RE.sub("", lead))[-8:], v["change"]) if lead else None
+    changes = list(_re(r"(?:新增|净增|增加(?!值)|减少|新落地|调增|入库)").finditer(clause))
     change_in_lead = changes[-1] if changes else None
-    if change_in_lead and not regex.search(r"(?:总数|总量|累计|达到|共有)", lead[change_in_lead.end():]):
+    if change_in_lead and not _re(r"(?:总数|总量|累计|达到|共有)").search(lead[change_in_lead.end():]):
         f.measure = "change"
         if change_in_lead.group() == "减少":
             _negate(f)
@@ -306,12 +328,12 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
     phrase = _LEAD_NOISE.sub("", lead)
     share_phrase = f.measure == "share" and "占" in phrase
     # growth words and comparisons are not part of the metric
-    phrase = regex.sub(r"(?:比上年同期|比去年同期|比上年|比去年|较上年|较去年|比年初|较年初|同比|环比)", "", phrase)
-    phrase = regex.sub(r"(?:增长|增速|增幅|下降|提高|提升|上涨|下滑|回落|降低|减少)(?:了|为|达)?$", "", phrase)
-    phrase = regex.sub(r"(?:新增|净增|增加)$", "", phrase)
+    phrase = _re(r"(?:比上年同期|比去年同期|比上年|比去年|较上年|较去年|比年初|较年初|同比|环比)").sub("", phrase)
+    phrase = _re(r"(?:增长|增速|增幅|下降|提高|提升|上涨|下滑|回落|降低|减少)(?:了|为|达)?$").sub("", phrase)
+    phrase = _re(r"(?:新增|净增|增加)$").sub("", phrase)
     if share_phrase:
         metric = phrase[phrase.index("占"):].rstrip("的").strip(_PUNCT)
-        metric = regex.sub(r"(?:比例|比重)?(?:达到|达|为)?$", "", metric)
+        metric = _re(r"(?:比例|比重)?(?:达到|达|为)?$").sub("", metric)
     else:
         metric = _strip(phrase)
     after = _after_unit(text, f)
@@ -341,7 +363,8 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
         if verb:
             front = front[: -len(verb)]
         front = front.rstrip("的").strip(_PUNCT)
-        is_entity = bool(verb) or front.endswith(_GROUP_END)
+        is_entity = (bool(verb) or front.endswith(_GROUP_END)) and len(front) >= 2 \
+            and not any(w in front for w in v["verbs2"]) and not front.startswith(("超额", "超", "比"))
         if front and is_entity and not _has_any(front, v["home"] + v["city"] + v["province"]) and len(front) <= 16:
             subject = front
             metric = ("完成" + head) if verb == "完成" and not head.startswith("完成") else head
@@ -359,7 +382,7 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
         subject = prev.subject
     # the amount of a project group named just before: 重点项目282个，总投资1098亿元
     if f.unit != "count" and subject == home and prev is not None and metric and metric.endswith(_INVEST):
-        if prev.unit == "count" and regex.search(r"项目|企业|工程", prev.counted or ""):
+        if prev.unit == "count" and _re(r"项目|企业|工程").search(prev.counted or ""):
             subject = prev.metric_text or prev.counted
         elif prev.unit == f.unit and prev.subject and prev.subject != home:
             subject = prev.subject
@@ -381,10 +404,11 @@ _SECTOR = regex.compile(r"^(\p{Han}{2,10}?(?:产业|行业|服务业|制造业|�
 
 
 def _catalogue_suffix(metric: str) -> str | None:
-    alias, ordered = catalogue()
-    for a in ordered:
-        if len(a) >= 3 and metric.endswith(a):
-            return a
+    """The longest catalogue alias (3 characters or more) that metric ends with."""
+    alias, _ = catalogue()
+    for i in range(0, len(metric) - 2):
+        if metric[i:] in alias:
+            return metric[i:]
     return None
 
 
@@ -400,7 +424,7 @@ def _after_unit(text: str, f: Figure) -> int:
 def _period(f: Figure, periods: list[Period], first_event: Period | None, published: dt.date | None,
             lead: str, sentence_before: str, prev: Figure | None, v) -> None:
     if f.metric_text and f.metric_text.endswith(v["static"]) and \
-            not regex.search(r"新增|增加|减少|完成|实现", lead):
+            not _re(r"新增|增加|减少|完成|实现").search(lead):
         return  # a static attribute (占地面积, 建筑面积) has no period
     if f.metric_text and f.metric_text.endswith("总投资") and f.subject and \
             f.subject.endswith(("园", "城", "公司", "基地", "中心", "小镇", "综合体")) and "项目" not in f.subject:
@@ -420,10 +444,10 @@ def _period(f: Figure, periods: list[Period], first_event: Period | None, publis
         cur = first_event or (year_period(published.year) if published else None)
     if cur is None:
         return
-    if regex.search(r"建成后|投产后|达产后|建成投产后", sentence_before):
+    if _re(r"建成后|投产后|达产后|建成投产后").search(sentence_before):
         return  # a forecast for an unspecified future
     multi_year = cur.start is not None and cur.end is not None and cur.end.year > cur.start.year
-    if not cur.stock and not multi_year and regex.search(v["stock_re"], lead):
+    if not cur.stock and not multi_year and _re(v["stock_re"]).search(lead):
         cur = as_stock(cur)
     f.period, f.period_start, f.period_end = cur.label, cur.start, cur.end
 
@@ -486,7 +510,7 @@ def _respectively(text: str, figs: list[Figure]) -> None:
                 f.subject = g.subject
             continue
         head = before[: before.rfind("分别")]
-        head = regex.split(r"[，,；;：:。]", head)[-1]
+        head = _re(r"[，,；;：:。]").split(head)[-1]
         parts = head.split("、")
         if len(parts) < n:
             continue

@@ -13,6 +13,8 @@ from functools import lru_cache
 from importlib import resources
 
 import regex
+
+from .textclean import compiled as _re
 import yaml
 
 
@@ -68,6 +70,7 @@ def _patterns():
     last_year = "|".join(sorted(v["last_year"], key=len, reverse=True))
     plans = "|".join(v["plans"])
     pat = regex.compile(
+        r"(?=[\d截到十今本年当去上前全目现一二三四第下])"
         rf"(?P<asof>截至|截止|截止到|到)?(?:"
         rf"(?P<plan>(?:{plans}))(?:”|\")?(?:期间|时期|以来|末|规划期)"
         rf"|{YEAR}?(?P<half>{halves})"
@@ -113,7 +116,7 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
         if m["ry"] and pub_year:
             y = pub_year - 1 if m["ry"] in ("去年", "上年") else pub_year
         asof = bool(m["asof"])
-        if m["asof"] == "到" and regex.search(r"(?:增加|增长|提高|提升|下降|减少|降|升|扩大|缩小)$", text[max(0, a - 3):a]):
+        if m["asof"] == "到" and _re(r"(?:增加|增长|提高|提升|下降|减少|降|升|扩大|缩小)$").search(text[max(0, a - 3):a]):
             asof = False  # 增加到2020年的2123亿元: a value, not a target date
         p: Period | None = None
         try:

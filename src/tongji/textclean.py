@@ -29,6 +29,14 @@ _EXTRA = {"∶": ":", "︰": ":", "．": ".", "｡": "。", "〜": "~", "～": "
           "　": " ", "\u00a0": " ", "\u200b": " ", "\ufeff": " "}
 
 
+def compiled(pattern: str):
+    """A compiled ``regex`` pattern, cached: patterns are compiled once per process."""
+    return _compiled(pattern)
+
+
+_compiled = lru_cache(maxsize=1024)(regex.compile)
+
+
 @lru_cache(maxsize=1)
 def fold_table() -> dict[int, str]:
     """A str.translate table mapping each BMP character whose NFKC form is a single other
