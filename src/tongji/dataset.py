@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
@@ -33,7 +34,8 @@ UNITS = {
     "CNY": "yuan (元); 万元 and 亿元 are converted", "USD": "US dollar", "EUR": "euro",
     "HKD": "Hong Kong dollar", "percent": "per cent", "permille": "per mille",
     "percentage_point": "percentage point", "times": "multiple (倍)",
-    "ratio": "part of a ratio (4.9:45.9:49.1)", "rank": "rank, 1 is first", "count": "number of things (counted names them)",
+    "ratio": "part of a ratio (4.9:45.9:49.1)", "rank": "rank, 1 is first",
+    "count": "number of things (figures.counted names them)",
     "m": "metre; 公里 is converted", "m2": "square metre; 亩, 公顷 and 平方公里 are converted",
     "m3": "cubic metre", "kg": "kilogram; 吨 and 斤 are converted", "kWh": "kilowatt hour (度)",
     "day": "day", "year": "year", "hour": "hour",
@@ -50,6 +52,9 @@ FOREIGN_KEYS = {
                      (["metric_id"], "metrics", ["id"])],
 }
 
+# read as dictionaries: few distinct values, much less memory
+DICTIONARY_COLUMNS = ["doc_id", "unit", "approx", "group_id", "role", "metric_id", "metric_text",
+                      "subject", "measure", "period", "status"]
 FIGURE_COLUMNS = ["doc_id", "figure_id", "value", "unit", "raw_value", "approx", "group_id",
                   "role", "metric_id", "metric_text", "subject", "measure", "period",
                   "period_start", "period_end", "status", "published"]
@@ -59,12 +64,13 @@ def finish(out_dir: Path) -> dict:
     """Derive the analysis tables from the figures and documents already written to out_dir.
     Returns counts for the build summary."""
     out_dir = Path(out_dir)
-    obs = observations(pq.read_table(out_dir / "figures.parquet", columns=FIGURE_COLUMNS))
+    obs = observations(pq.read_table(out_dir / "figures.parquet", columns=FIGURE_COLUMNS,
+                                     read_dictionary=DICTIONARY_COLUMNS))
     write_parquet(obs, out_dir / "observations.parquet")
     metrics = metrics_table()
     write_parquet(metrics, out_dir / "metrics.parquet")
     write_text(datapackage(metrics.to_pylist()), out_dir / "datapackage.json")
-    return {"observations": obs.num_rows, "conflicts": pa.compute.sum(obs["conflict"]).as_py() or 0,
+    return {"observations": obs.num_rows, "conflicts": pc.sum(obs["conflict"]).as_py() or 0,
             "metrics": metrics.num_rows}
 
 
@@ -81,84 +87,141 @@ def observations(figures: pa.Table) -> pa.Table:
     the most precisely printed (124.3亿 before 124亿); the latest published; the value most
     sources give; the first source (doc_id, then position on the page).
     """
-    f = figures.select(FIGURE_COLUMNS).to_pandas()
-    f["position"] = f["figure_id"].str.rsplit("#", n=1).str[-1].astype("int64")
-    f = f.sort_values(["doc_id", "position"], kind="stable", ignore_index=True)
-    f["metric"] = f["metric_id"].fillna(f["metric_text"])
-    f["component"] = _component(f)
-    f["alone"] = f["figure_id"].where(f["metric"].isna())
-    f["half"], f["low"], f["high"] = _bounds(f)
-    # observations numbered in order of their first source
-    f["obs"] = f.groupby(KEY + ["alone"], dropna=False, sort=False).ngroup()
+    schema = arrow_schema("observations")
+    t = figures.select(FIGURE_COLUMNS)
+    n = t.num_rows
+    if n == 0:
+        return schema.empty_table()
+    # seq: rank of each figure in source order (doc_id, then position on the page)
+    position = pc.struct_field(pc.extract_regex(t["figure_id"], r"#(?P<p>[0-9]+)$"), "p")
+    by_source = pa.table({"doc": t["doc_id"].cast(pa.string()), "pos": pc.cast(position, pa.int64())})
+    seq = _inverse(pc.sort_indices(by_source, [("doc", "ascending"), ("pos", "ascending")]))
 
-    # every source, in source order
-    sources = pa.Table.from_pandas(f[["obs", "figure_id", "value", "doc_id", "published", "low", "high"]],
-                                   preserve_index=False)
-    agg = sources.group_by("obs", use_threads=False).aggregate([
-        ("figure_id", "list"), ("value", "list"), ("doc_id", "distinct"), ("figure_id", "count"),
-        ("published", "min"), ("published", "max"), ("low", "max"), ("high", "min"),
-    ]).sort_by("obs")
-    low_max, high_min = agg["low_max"].to_numpy(), agg["high_min"].to_numpy()
+    metric = pc.coalesce(t["metric_id"], t["metric_text"])
+    t = t.append_column("metric", metric).append_column("component", _component(t, seq))
+    alone = np.where(_mask(pc.is_null(metric)), np.arange(n), -1)
+    obs = _group_ids([t[k] for k in KEY] + [pa.array(alone)])
+    # number the observations in output order: by the key, then by their first source
+    heads = _firsts(obs, seq)
+    keys = pa.table({k: t[k].take(heads).cast(schema.field(k).type) for k in KEY} | {"seq": seq[heads]})
+    obs = _inverse(pc.sort_indices(keys, [(k, "ascending") for k in keys.column_names]))[obs]
+
+    # the sources of each observation, together and in source order
+    rows = np.lexsort([seq, obs])
+    counts = np.bincount(obs)
+    offsets = np.r_[0, np.cumsum(counts)].astype(np.int32)
+    starts = offsets[:-1]
+    first = rows[starts]
+
+    half, low, high = _bounds(t)
+    low_max = np.maximum.reduceat(low[rows], starts)
+    high_min = np.minimum.reduceat(high[rows], starts)
     conflict = low_max > high_min + 1e-9 * np.maximum(1.0, np.abs(high_min))
 
-    # the source that gives the value
-    f["exact"] = f["approx"].isna()
-    f["pub"] = pd.to_datetime(f["published"])
-    f["revised"] = f["pub"].where(conflict[f["obs"].to_numpy()])
-    f["n_same"] = f.groupby(["obs", "value"])["value"].transform("size")
-    f["seq"] = np.arange(len(f))
-    ranked = f.sort_values(["obs", "exact", "revised", "half", "pub", "n_same", "seq"],
-                           ascending=[True, False, False, True, False, False, True], na_position="last")
-    chosen = ranked.drop_duplicates("obs")
-    first = f.drop_duplicates("obs")
+    doc = _group_ids([t["doc_id"]])[rows]
+    new_doc = np.r_[True, (obs[rows][1:] != obs[rows][:-1]) | (doc[1:] != doc[:-1])]
+    doc_rows = rows[new_doc]
+    doc_offsets = np.r_[0, np.cumsum(np.bincount(obs[doc_rows], minlength=len(counts)))].astype(np.int32)
 
-    schema = arrow_schema("observations")
-    cols = {name: chosen[name] for name in
-            ["subject", "metric", "metric_id", "metric_text", "measure", "unit", "period",
-             "period_start", "period_end", "status", "component", "value", "approx"]}
-    cols["observation_id"] = first["figure_id"]
-    cols["value_figure_id"] = chosen["figure_id"]
-    arrays = {name: pa.array(col, type=schema.field(name).type, from_pandas=True)
-              for name, col in cols.items()}
-    arrays.update({
-        "conflict": pa.array(conflict, pa.bool_()), "n_sources": agg["figure_id_count"].cast(pa.int32()),
-        "source_values": agg["value_list"], "figure_ids": agg["figure_id_list"],
-        "doc_ids": agg["doc_id_distinct"].cast(pa.list_(pa.string())),
-        "first_published": agg["published_min"], "last_published": agg["published_max"],
-        "order": pa.array(np.arange(len(chosen))),
-    })
-    # nulls sort last
-    table = pa.table(arrays).sort_by([(k, "ascending") for k in KEY] + [("order", "ascending")])
-    return pa.Table.from_arrays([table[n].combine_chunks() for n in schema.names], schema=schema)
+    # the source that gives the value: sort each observation's sources by the rule, take the first
+    days = pc.cast(t["published"], pa.int32()).to_numpy(zero_copy_only=False).astype(float)
+    latest = np.where(np.isnan(days), np.inf, -days)  # latest first, unknown dates last
+    same = _group_ids([pa.array(obs), t["value"]])
+    n_same = np.bincount(same)[same]
+    approximate = _mask(pc.is_valid(t["approx"]))
+    rank = np.lexsort([seq, -n_same, latest, half, np.where(conflict[obs], latest, 0), approximate, obs])
+    chosen = rank[np.r_[True, obs[rank][1:] != obs[rank][:-1]]]
+
+    out = t.take(chosen)
+    columns = {name: out[name].cast(schema.field(name).type) for name in
+               ["subject", "metric", "metric_id", "metric_text", "measure", "unit", "period",
+                "period_start", "period_end", "status", "component", "value", "approx"]}
+    columns |= {
+        "observation_id": t["figure_id"].take(first), "value_figure_id": out["figure_id"],
+        "conflict": pa.array(conflict), "n_sources": pa.array(counts, pa.int32()),
+        "source_values": pa.ListArray.from_arrays(offsets, t["value"].take(rows).combine_chunks()),
+        "figure_ids": pa.ListArray.from_arrays(offsets, t["figure_id"].take(rows).combine_chunks()),
+        "doc_ids": pa.ListArray.from_arrays(
+            doc_offsets, t["doc_id"].take(doc_rows).cast(pa.string()).combine_chunks()),
+        "first_published": _dates(np.fmin.reduceat(days[rows], starts)),
+        "last_published": _dates(np.fmax.reduceat(days[rows], starts)),
+    }
+    return pa.table({name: columns[name] for name in schema.names}).cast(schema).combine_chunks()
 
 
-def _component(f: pd.DataFrame) -> pd.Series:
-    """low/high for the ends of a range, part1, part2, ... for the parts of a ratio."""
-    comp = f["role"].where(f["role"].isin(["low", "high"])).astype(object)
-    parts = f["role"] == "part"
-    if parts.any():
-        n = f[parts].groupby("group_id", dropna=False).cumcount() + 1
-        comp[parts] = "part" + n.astype(str)
+def _inverse(permutation: pa.Array) -> np.ndarray:
+    """The rank of each position in a permutation (sort indices to ranks)."""
+    p = permutation.to_numpy()
+    ranks = np.empty(len(p), dtype=np.int64)
+    ranks[p] = np.arange(len(p))
+    return ranks
+
+
+def _firsts(groups: np.ndarray, seq: np.ndarray) -> np.ndarray:
+    """The row of each group (0, 1, ...) that comes first in seq."""
+    rows = np.lexsort([seq, groups])
+    return rows[np.r_[True, groups[rows][1:] != groups[rows][:-1]]]
+
+
+def _mask(condition) -> np.ndarray:
+    """A boolean Arrow array (null as false) to numpy."""
+    return pc.fill_null(condition, False).to_numpy(zero_copy_only=False)
+
+
+def _dates(days: np.ndarray) -> pa.Array:
+    """Days since 1970 (NaN for none) to date32."""
+    return pa.array(np.nan_to_num(days).astype(np.int32), mask=np.isnan(days)).cast(pa.date32())
+
+
+def _group_ids(columns: list) -> np.ndarray:
+    """One id per distinct combination of the columns' values (null is a value)."""
+    ids = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        if isinstance(col, pa.ChunkedArray):
+            col = (col.unify_dictionaries() if pa.types.is_dictionary(col.type) else col).combine_chunks()
+        if not pa.types.is_dictionary(col.type):
+            col = pc.dictionary_encode(col)
+        codes = col.indices.fill_null(len(col.dictionary)).to_numpy().astype(np.int64)
+        ids = pd.factorize(ids * (len(col.dictionary) + 1) + codes)[0]
+    return ids
+
+
+def _component(t: pa.Table, seq: np.ndarray) -> pa.Array:
+    """low/high for the ends of a range, part1, part2, ... for the parts of a ratio (in order
+    on the page)."""
+    role = t["role"].cast(pa.string()).combine_chunks()
+    comp = pc.if_else(pc.is_in(role, pa.array(["low", "high"])), role, pa.scalar(None, pa.string()))
+    parts = np.flatnonzero(_mask(pc.equal(role, "part")))
+    if len(parts):
+        parts = parts[np.argsort(seq[parts])]
+        group = _group_ids([t["group_id"].take(parts)])
+        n = pd.Series(group).groupby(group).cumcount().to_numpy() + 1
+        names = np.full(len(role), None, dtype=object)
+        names[parts] = np.char.add("part", n.astype(str))
+        comp = pc.coalesce(comp, pa.array(names, pa.string()))
     return comp
 
 
-def _bounds(f: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _bounds(t: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Half a unit of the last printed digit (124.3亿元: 0.05亿), and the interval the figure
     allows: value ± that half, open upwards in magnitude for 余/以上 (more_than, at_least),
     downwards for 不到/以下 (less_than, at_most). Numbers written in words count as exact."""
-    digits = f["raw_value"].astype(object).str.replace(r"[,，\s]", "", regex=True)
-    m = digits.str.extract(r"^([0-9]+(?:\.([0-9]*))?)$")
-    printed = pd.to_numeric(m[0], errors="coerce")
-    decimals = m[1].str.len().fillna(0).astype(float)
+    digits = pc.replace_substring_regex(t["raw_value"], r"[,，\s]", "")
+    m = pc.extract_regex(digits, r"^(?P<int>[0-9]+)(?:\.(?P<dec>[0-9]*))?$")
+    printed = pc.cast(pc.if_else(pc.is_valid(m), digits, pa.scalar(None, pa.string())), pa.float64())
+    decimals = pc.utf8_length(pc.struct_field(m, "dec"))
+    value = t["value"].to_numpy()
+    printed = printed.to_numpy(zero_copy_only=False)
+    decimals = pc.fill_null(decimals, 0).to_numpy(zero_copy_only=False)
     with np.errstate(divide="ignore", invalid="ignore"):
-        half = 0.5 * 10.0 ** -decimals * (f["value"] / printed).abs()
-    half = half.where(np.isfinite(half), 0.0)
-    low, high = f["value"] - half, f["value"] + half
-    up = f["approx"].isin(["more_than", "at_least"])
-    down = f["approx"].isin(["less_than", "at_most"])
-    neg = f["value"] < 0
-    high = high.mask((up & ~neg) | (down & neg), np.inf)
-    low = low.mask((up & neg) | (down & ~neg), -np.inf)
+        half = 0.5 * 10.0 ** -decimals.astype(float) * np.abs(value / printed)
+    half = np.where(np.isfinite(half), half, 0.0)
+    approx = t["approx"]
+    up = _mask(pc.is_in(approx, pa.array(["more_than", "at_least"])))
+    down = _mask(pc.is_in(approx, pa.array(["less_than", "at_most"])))
+    neg = value < 0
+    low = np.where((up & neg) | (down & ~neg), -np.inf, value - half)
+    high = np.where((up & ~neg) | (down & neg), np.inf, value + half)
     return half, low, high
 
 

@@ -81,7 +81,7 @@ def _rules():
         r"(?![季个年月天批期届次])"
         r"|(?:全国|全省|全市|全球|世界|中国|全区)(?P<fig2>(?P<num2>\d{1,4}|[一二三四五六七八九十百千]+)强))"
     )
-    ratio = regex.compile(rf"(?<![\d.:])(?P<parts>{AR}(?::{AR}){{1,5}})(?![\d:])")
+    ratio = regex.compile(rf"(?<![\d.:：])(?P<parts>{AR}(?:[:：]{AR}){{1,5}})(?![\d:：])")
     before_approx = dict(lex["approx"]["before"])
     before_approx_re = regex.compile(trie_pattern(before_approx) + "$")
     phrases = sorted(lex["not_figures"]["phrases"], key=len, reverse=True)
@@ -294,7 +294,7 @@ def find(text: str) -> list[Figure]:
     # ratios: 4.9∶45.9∶49.1
     group_id = 0
     for m in rules["ratio"].finditer(text):
-        parts = m["parts"].split(":")
+        parts = regex.split("[:：]", m["parts"])
         ctx = text[max(0, m.start() - 12):m.start()]
         if len(parts) < 3 and "比" not in ctx:
             continue

@@ -7,10 +7,14 @@ body, else it is unknown.
 """
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import hashlib
+import io
+import threading
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import regex
@@ -42,60 +46,236 @@ class Document:
 
 
 class DecodeError(ValueError):
-    pass
+    """The bytes of a page are not text: empty, binary, or in no encoding that fits."""
+
+
+# Strict candidates after UTF-8, in order of preference on a tie: GB18030 is the superset of
+# GB2312 and GBK (mainland pages); Big5 and its extensions cp950 and Big5-HKSCS (Taiwan,
+# Hong Kong). Several of them decode the same bytes without error, into different text: the
+# text whose characters are the most common hanzi wins.
+_CJK_CANDIDATES = ("gb18030", "big5", "cp950", "big5hkscs")
+_SAMPLE_CHARS = 200_000      # characters of a decoded text that are scored
+_CONTROL_SAMPLE = 20_000     # characters checked for control characters (binary junk)
+
+
+@lru_cache(maxsize=1)
+def _common_hanzi() -> frozenset[str]:
+    """The frequent hanzi: level 1 of GB2312 (3755 simplified) and of Big5 (5401 traditional)."""
+    out: set[str] = set()
+    for hi in range(0xB0, 0xD8):
+        for lo in range(0xA1, 0xFF):
+            try:
+                out.add(bytes((hi, lo)).decode("gb2312"))
+            except UnicodeDecodeError:
+                pass
+    for hi in range(0xA4, 0xC7):
+        for lo in (*range(0x40, 0x7F), *range(0xA1, 0xFF)):
+            try:
+                out.add(bytes((hi, lo)).decode("big5"))
+            except UnicodeDecodeError:
+                pass
+    return frozenset(out)
+
+
+def _plausibility(text: str) -> tuple[float, int]:
+    """(share of the non-ASCII characters that are common hanzi or CJK/full-width punctuation,
+    number of non-ASCII characters) over a sample of the text."""
+    common = _common_hanzi()
+    good = total = 0
+    for ch in text[:_SAMPLE_CHARS]:
+        o = ord(ch)
+        if o < 0x80:
+            continue
+        total += 1
+        if ch in common or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF or 0x2000 <= o <= 0x206F:
+            good += 1
+    return (good / total if total else 1.0), total
+
+
+def _controls(text: str) -> int:
+    """Control characters (other than line breaks and tabs) and U+FFFD in the first characters."""
+    return sum(1 for c in text[:_CONTROL_SAMPLE]
+               if (ord(c) < 32 and c not in "\r\n\t\f\v") or 0x7F <= ord(c) < 0xA0 or c == "\ufffd")
+
+
+_errors = threading.local()
+
+
+def _count_and_replace(e: UnicodeDecodeError):
+    _errors.n += 1
+    if _errors.first < 0:
+        _errors.first = e.start
+    return "\ufffd", e.end
+
+
+codecs.register_error("tongji-count", _count_and_replace)
+
+
+def _count_errors(data: bytes, enc: str) -> tuple[int, int]:
+    """(bad byte sequences when data is decoded with enc, offset of the first one or -1)."""
+    _errors.n, _errors.first = 0, -1
+    data.decode(enc, errors="tongji-count")
+    return _errors.n, _errors.first
+
+
+def _decode_lossy(data: bytes, enc: str) -> str:
+    return data.decode(enc, errors="replace")
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode page bytes; returns (text, encoding). Raises DecodeError for binary or empty input."""
+    """Decode page bytes; returns (text, encoding).
+
+    UTF-8 (with or without BOM), UTF-16 with a BOM, else GB18030 or Big5 (whichever reads as
+    common hanzi), else the encoding charset-normalizer finds. A page with a few bad bytes (a
+    truncated download) is decoded with U+FFFD for them and its encoding says so:
+    ``gb18030 (1 bad byte replaced)``; ``decode_as`` reads it again the same way.
+    Raises DecodeError for an empty file, a binary file or bytes that are no text.
+    """
+    if not data:
+        raise DecodeError("empty file (0 bytes)")
     if not data.strip():
-        raise DecodeError("empty file")
-    if b"\x00" in data[:4096]:
-        raise DecodeError("binary file (NUL bytes)")
+        raise DecodeError(f"empty file (only whitespace, {len(data)} bytes)")
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8"), "utf-8-sig"
+        try:
+            return data[3:].decode("utf-8"), "utf-8-sig"
+        except UnicodeDecodeError:
+            pass
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+        else:
+            if _controls(text) <= max(10, len(text[:_CONTROL_SAMPLE]) // 50):
+                return text, "utf-16"
+    nul = data.find(b"\x00", 0, 8192)
+    if nul >= 0:
+        raise DecodeError(f"binary file (NUL byte at offset {nul})")
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+
+    best: tuple[float, str, str] | None = None     # (score, encoding, text)
+    for enc in _CJK_CANDIDATES:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        score, n = _plausibility(text)
+        if n < 8:   # too few characters to tell: the first candidate that decodes
+            score = 1.0
+        if best is None or score > best[0]:
+            best = (score, enc, text)
+    if best is not None and best[0] >= 0.6:
+        return _checked(best[2], best[1])
+
+    # a few bad bytes in an otherwise good page: truncated, or one corrupt character
+    allowed = max(2, len(data) // 5000)
+    lossy: list[tuple[int, int, str]] = []
+    for rank, enc in enumerate(("utf-8",) + _CJK_CANDIDATES[:2]):
+        n_bad, _ = _count_errors(data, enc)
+        if n_bad <= allowed:
+            lossy.append((n_bad, rank, enc))
+    for n_bad, _, enc in sorted(lossy):
+        text = _decode_lossy(data, enc)
+        if enc == "utf-8" or _plausibility(text)[0] >= 0.6:
+            label = f"{enc} ({n_bad} bad byte{'s' if n_bad != 1 else ''} replaced)"
+            return _checked(text, label, replaced=n_bad)
+
+    if best is not None and best[0] >= 0.3:
+        return _checked(best[2], best[1])
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data).best()
-    if best is None or best.encoding is None:
-        raise DecodeError("cannot decode: not UTF-8 and no known encoding fits")
-    enc = best.encoding
-    # prefer the superset: GB2312/GBK text decodes the same with GB18030
-    if enc.lower() in ("gb2312", "gbk", "hz"):
-        enc = "gb18030"
-    text = data.decode(enc)
-    bad = sum(1 for c in text[:20000] if (ord(c) < 32 and c not in "\r\n\t\f") or c == "\ufffd")
-    if bad > max(10, len(text[:20000]) // 50):
-        raise DecodeError(f"binary or undecodable content (guessed {enc})")
+    guess = from_bytes(data[:1_000_000]).best()
+    enc = guess.encoding if guess is not None else None
+    if enc:
+        if enc.lower() in ("gb2312", "gbk", "hz"):
+            enc = "gb18030"
+        try:
+            return _checked(data.decode(enc), enc)
+        except (UnicodeDecodeError, LookupError):
+            pass
+    _, at = _count_errors(data, "utf-8")
+    raise DecodeError(f"cannot decode: not UTF-8, GB18030 or Big5 text (first bad byte at offset {at})")
+
+
+def _checked(text: str, enc: str, replaced: int = 0) -> tuple[str, str]:
+    bad = _controls(text) - min(replaced, _CONTROL_SAMPLE)
+    sample = len(text[:_CONTROL_SAMPLE])
+    if bad > max(10, sample // 50):
+        raise DecodeError(f"binary file ({bad} control characters in the first {sample} "
+                          f"characters as {enc})")
     return text, enc
 
 
+def decode_as(data: bytes, encoding: str) -> str:
+    """Decode bytes again exactly as ``decode`` did, given the encoding it reported (the
+    report reads the raw pages back to place the figures)."""
+    enc, _, note = encoding.partition(" (")
+    errors = "replace" if note else "strict"
+    if enc == "utf-8-sig":
+        return data[3:].decode("utf-8", errors) if data.startswith(b"\xef\xbb\xbf") else data.decode("utf-8", errors)
+    return data.decode(enc, errors)
+
+
 def read_manifest(path: Path) -> dict[str, dict]:
-    """``manifest.csv``: columns path, published (YYYY-MM-DD), optional place, source."""
-    out: dict[str, dict] = {}
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        reader = csv.DictReader(f)
-        cols = reader.fieldnames or []
+    """``manifest.csv``: a header naming some of the columns path (required), published
+    (YYYY-MM-DD), place and source, then one row per page. UTF-8 (Excel's GBK is read too).
+    Raises InputError naming the file and the line of the first problem."""
+    path = Path(path)
+    data = path.read_bytes()
+    try:
+        text, _ = decode(data)
+    except DecodeError as e:
+        if not data.strip():
+            raise InputError(f"{path}: line 1: empty manifest; expected a header with the columns "
+                             f"{', '.join(MANIFEST_COLUMNS)} ('path' required)") from None
+        raise InputError(f"{path}: not a text file: {e}") from None
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = next(reader, None)
+        if header is None:
+            raise InputError(f"{path}: line 1: empty manifest; expected a header with the columns "
+                             f"{', '.join(MANIFEST_COLUMNS)} ('path' required)")
+        cols = [c.strip() for c in header]
         unknown = [c for c in cols if c not in MANIFEST_COLUMNS]
-        if unknown or "path" not in cols:
-            raise InputError(f"{path}: line 1: unknown column(s) {', '.join(unknown) or '(none)'}; "
-                             f"expected {', '.join(MANIFEST_COLUMNS)} with 'path' required")
-        for i, row in enumerate(reader, start=2):
-            p = (row.get("path") or "").strip()
+        if unknown:
+            raise InputError(f"{path}: line {reader.line_num}: unknown column(s) "
+                             f"{', '.join(repr(c) for c in unknown)}; expected {', '.join(MANIFEST_COLUMNS)}")
+        dup = sorted({c for c in cols if cols.count(c) > 1})
+        if dup:
+            raise InputError(f"{path}: line {reader.line_num}: column(s) {', '.join(dup)} given twice")
+        if "path" not in cols:
+            raise InputError(f"{path}: line {reader.line_num}: no 'path' column; expected "
+                             f"{', '.join(MANIFEST_COLUMNS)} with 'path' required")
+        out: dict[str, dict] = {}
+        seen: dict[str, int] = {}
+        for values in reader:
+            line = reader.line_num
+            if not values or not any(v.strip() for v in values):
+                continue   # a blank line
+            if len(values) > len(cols):
+                raise InputError(f"{path}: line {line}: {len(values)} fields, but the header has "
+                                 f"{len(cols)} ({', '.join(cols)})")
+            row = {c: (values[i].strip() if i < len(values) else "") for i, c in enumerate(cols)}
+            p = row["path"]
             if not p:
-                raise InputError(f"{path}: line {i}: empty path")
-            pub = (row.get("published") or "").strip()
+                raise InputError(f"{path}: line {line}: empty path")
+            if p in seen:
+                raise InputError(f"{path}: line {line}: path {p!r} already given on line {seen[p]}")
+            seen[p] = line
+            pub = row.get("published", "")
             date = None
             if pub:
                 try:
                     date = dt.date.fromisoformat(pub)
                 except ValueError:
-                    raise InputError(f"{path}: line {i}: bad date {pub!r} (want YYYY-MM-DD)") from None
-            out[p] = {"published": date, "place": (row.get("place") or "").strip() or None,
-                      "source": (row.get("source") or "").strip() or None}
+                    raise InputError(f"{path}: line {line}: bad date {pub!r} (want YYYY-MM-DD)") from None
+            out[p] = {"published": date, "place": row.get("place") or None,
+                      "source": row.get("source") or None}
+    except csv.Error as e:
+        raise InputError(f"{path}: line {reader.line_num}: malformed CSV: {e}") from None
     return out
 
 

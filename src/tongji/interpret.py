@@ -26,7 +26,7 @@ _SENT_END = "。！？!?\n"
 _CLAUSE_END = "，,；;：:。！？!?\n"
 _TIME_RE = regex.compile(
     r"(?:(?:19|20)\d{2}年(?:底|末|初)?)?(?:\d{1,2}(?:月份?)?(?:至|到|-|—|~)\d{1,2}月份?|\d{1,2}月份?(?:\d{1,2}[日号])?(?:底|末)?)"
-    r"|(?:19|20)\d{2}年(?:底|末|初)?|上半年|下半年|前三季度|[一二三四]季度|今年以来|年初以来|今年|去年|上年|全年|年内|当年|目前"
+    r"|(?:19|20)\d{2}年(?:底|末|初)?|上年末|年末|年底|年初|上半年|下半年|前三季度|[一二三四]季度|今年以来|年初以来|今年|去年|上年|全年|年内|当年|目前"
     r"|截至|截止|[上下]午|当日|当天")
 _PUNCT = "“”‘’\"'「」《》()（）[]【】·—-、 "
 
@@ -120,9 +120,10 @@ def _strip(phrase: str) -> str:
     p = _TIME_RE.sub("", phrase).strip(_PUNCT)
     lead_re = _alternation(v["strip_lead"], False)
     tail_re = _alternation(v["strip_tail"], True)
+    place_re = _alternation(v["home"] + v["city"] + v["province"], False)
     while p:
-        m = lead_re.match(p)
-        if m:
+        m = lead_re.match(p) or place_re.match(p)
+        if m and m.end() < len(p) or m and lead_re.match(p):
             p = p[m.end():].lstrip(_PUNCT)
             continue
         m = tail_re.search(p)
@@ -328,8 +329,8 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
     phrase = _LEAD_NOISE.sub("", lead)
     share_phrase = f.measure == "share" and "占" in phrase
     # growth words and comparisons are not part of the metric
-    phrase = _re(r"(?:比上年同期|比去年同期|比上年|比去年|较上年|较去年|比年初|较年初|同比|环比)").sub("", phrase)
-    phrase = _re(r"(?:增长|增速|增幅|下降|提高|提升|上涨|下滑|回落|降低|减少)(?:了|为|达)?$").sub("", phrase)
+    phrase = _re(r"(?:比上年同期|比去年同期|比上年末|比上年|比去年|较上年|较去年|比年初|较年初|比上月|同比|环比)").sub("", phrase)
+    phrase = _re(r"(?:增长|增速|增幅|下降|提高|提升|上涨|下滑|回落|降低|减少|增产|减产|年均增长)(?:了|为|达)?$").sub("", phrase)
     phrase = _re(r"(?:新增|净增|增加)$").sub("", phrase)
     if share_phrase:
         metric = phrase[phrase.index("占"):].rstrip("的").strip(_PUNCT)
@@ -381,7 +382,7 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
             (metric == prev.metric_text or f.measure in ("growth", "share", "pp_change")):
         subject = prev.subject
     # the amount of a project group named just before: 重点项目282个，总投资1098亿元
-    if f.unit != "count" and subject == home and prev is not None and metric and metric.endswith(_INVEST):
+    if f.unit != "count" and subject == home and prev is not None and metric and (metric in _INVEST or metric in v["heads"]):
         if prev.unit == "count" and _re(r"项目|企业|工程").search(prev.counted or ""):
             subject = prev.metric_text or prev.counted
         elif prev.unit == f.unit and prev.subject and prev.subject != home:
@@ -396,7 +397,9 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
         if m and m.group(1) not in v["not_sectors"]:
             subject = m.group(1)  # 高新技术产业增加值: the sector is the subject
     f.metric_text = _clean_metric(metric) or None
-    f.metric_id = metric_id_of(f.metric_text)
+    # a share is catalogued as the part's indicator: 税收收入占一般公共预算收入 -> 税收收入
+    f.metric_id = metric_id_of(f.metric_text.split("占")[0] if f.measure == "share" and f.metric_text
+                               else f.metric_text)
     f.subject = subject
 
 

@@ -7,6 +7,7 @@ are left out (they are in observations.parquet).
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -59,11 +60,18 @@ def main(args) -> int:
     if table.empty:
         print("tongji series: no observations match", file=sys.stderr)
         return 1
-    if args.format == "csv":
+    try:
+        _print(table, args.format)
+    except BrokenPipeError:  # tongji series DIR | head: the reader is gone, nothing to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 0
+
+
+def _print(table: pd.DataFrame, fmt: str) -> None:
+    if fmt == "csv":
         sys.stdout.write(table.to_csv(index=False))
     else:
         with pd.option_context("display.unicode.east_asian_width", True):
             print(table.to_string(index=False))
         if table.apply(lambda c: c.astype(str).str.endswith("*")).to_numpy().any():
             print("\n* the sources disagree; observations.parquet keeps every value (source_values)")
-    return 0
