@@ -83,7 +83,7 @@ _PLACE_SUFFIX = regex.compile(r"(?:示范区|高新区|开发区|产业集聚区
 _GENERIC = {"全区", "该区", "本区", "我区", "辖区", "园区", "城区", "社区", "小区", "景区", "片区", "全县",
             "全市", "我市", "本市", "全省", "我省", "新城区", "主城区", "中心城区", "市区", "校区", "库区", "矿区",
             "功能区", "集聚区", "试验区", "保护区", "先行区"}
-_NOT_NAME = set("全本该我各区县市省的和与在了是为对到个一个等及、，。")
+_NOT_NAME = set("全本该我各区县市省的和与在了是为对到个一等及、，。暨会委府政党人大中上下老街路说指出")
 
 
 def home_places(text: str, place: str | None) -> dict[str, str]:
@@ -194,6 +194,7 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
         periods = scan(text, art.start, art.end, published, context_year=carry_year)
         first_event = next((p for p in periods if p.event), None)
         prev: Figure | None = None
+        parent: Figure | None = None  # the last count before a 其中: 重点项目105个，其中工业项目35个
         prev_sent = (-1, -1)
         prev_status = "actual"
         for f in afigs:
@@ -212,7 +213,22 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
                 f.measure = prev.measure
                 if prev.value < 0 < f.value:
                     _negate(f)
-            _metric_subject(f, lead, text, c0, prev if same_sentence else None, places, v, afigs)
+            same_part = same_sentence and not _re(r"[；;]").search(text, prev.end, f.start)
+            _metric_subject(f, lead, text, c0, prev if same_part else None, places, v, afigs)
+            k = sentence_before.rfind("其中")
+            if f.unit == "count" and f.metric_text:
+                if k >= 0 and parent is not None and parent.counted == f.counted and parent.metric_text \
+                        and f.counted and parent.metric_text.endswith(f.counted) and f.metric_text.endswith(f.counted) \
+                        and len(parent.metric_text) > len(f.counted) and parent.end < s0 + k:
+                    # 其中，工业项目35个 under 重点项目105个 -> 工业重点项目
+                    mod = f.metric_text[: -len(f.counted)]
+                    pmod = parent.metric_text[: -len(f.counted)]
+                    if mod and not parent.metric_text.startswith(mod) and mod not in pmod:
+                        # 工业 + 重点项目 -> 工业重点项目; 集中开工 + 工业项目 -> 集中开工工业项目
+                        f.metric_text = (mod + parent.metric_text) if len(pmod) <= 2 else (pmod + f.metric_text)
+                        f.metric_id = metric_id_of(f.metric_text)
+                elif k < 0:
+                    parent = f
             _period(f, periods, first_event, published, lead, sentence_before,
                     prev if same_sentence else None, v)
             _status(f, sentence_before, lead, published, v,
@@ -320,7 +336,10 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
                     places: dict, v, afigs: list[Figure]) -> None:
     home = places["home"]
     subject = home
-    scope = text[clause_start:f.start]
+    # 占全市总量, 居全市第一, 全市前三: the city is the benchmark, not the subject
+    scope = _re(r"(?:占|居|位居|位列|排名|高于|低于)(?:全市|全省|全国|我市|我省)|(?:全市|全省|全国)(?:第|前|平均)").sub(
+        "", text[clause_start:f.start])
+    explicit_place = bool(_has_any(scope, v["home"] + v["city"] + v["province"]))
     if f.measure != "rank":
         if _has_any(scope, v["city"]):
             subject = places["city"]
@@ -364,6 +383,11 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
         if verb:
             front = front[: -len(verb)]
         front = front.rstrip("的").strip(_PUNCT)
+        c = _ENUM_COUNT.search(front)
+        if c and "、" in front[: c.start()]:
+            front = front[c.start():]  # 装备制造、食品加工、新材料三大主导产业 -> 三大主导产业
+        if front.startswith(("为", "向", "对", "给", "帮助", "帮", "支持")):
+            front = ""  # 为企业融通资金: a beneficiary, not the subject
         is_entity = (bool(verb) or front.endswith(_GROUP_END)) and len(front) >= 2 \
             and not any(w in front for w in v["verbs2"]) and not front.startswith(("超额", "超", "比"))
         if front and is_entity and not _has_any(front, v["home"] + v["city"] + v["province"]) and len(front) <= 16:
@@ -378,9 +402,14 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
         metric = prev.metric_text + metric
         if subject == home and prev.subject:
             subject = prev.subject
-    if prev is not None and subject == home and prev.subject and prev.subject != home and \
-            (metric == prev.metric_text or f.measure in ("growth", "share", "pp_change")):
-        subject = prev.subject
+    if prev is not None and subject == home and prev.subject and prev.subject != home and not explicit_place \
+            and (metric == prev.metric_text or f.measure in ("growth", "share", "pp_change", "rate")
+                 or metric in v["heads"] or metric.endswith(v["static"])):
+        subject = prev.subject  # the rest of a sentence about one subject
+    if subject == home and metric and metric.endswith(v["static"]) and not explicit_place:
+        named = _NAMED_THING.findall(text[max(0, clause_start - 80):f.start])
+        if named:
+            subject = named[-1]  # 占地面积约24公顷: the area of the thing the sentence is about
     # the amount of a project group named just before: 重点项目282个，总投资1098亿元
     if f.unit != "count" and subject == home and prev is not None and metric and (metric in _INVEST or metric in v["heads"]):
         if prev.unit == "count" and _re(r"项目|企业|工程").search(prev.counted or ""):
@@ -443,6 +472,8 @@ def _period(f: Figure, periods: list[Period], first_event: Period | None, publis
             cur = p
         else:
             break
+    if first_event is not None and _re(r"此次|本次|这次|当天|当日|活动中").search(sentence_before):
+        cur = first_event  # 此次集中开工的27个项目: the event the article reports
     if cur is None:
         cur = first_event or (year_period(published.year) if published else None)
     if cur is None:
@@ -480,6 +511,9 @@ def _status(f: Figure, sentence_before: str, lead: str, published: dt.date | Non
     f.status = status
 
 
+_NAMED_THING = regex.compile(
+    r"[\p{Han}]{2,10}?(?:公园|南园|产业园|科技园|园区|幼儿园|小学|中学|学校|医院|大厦|广场|综合体|小镇|基地|中心|城|园)"
+    r"(?=[，,。、及和与等(（]|$)")
 _ENUM_COUNT = regex.compile(r"(?:两|三|四|五|六|七|八|九|十|\d{1,2})(?:大|个|家|项|类|所|座)")
 _ENUM_LIST = regex.compile(r"((?:[\p{Han}A-Za-z]{2,8}、)+[\p{Han}A-Za-z]{2,8}?)(?:两|三|四|五|六|\d{1,2})(?:个|大|家|项|类|所|座)")
 _PLACE_END = regex.compile(r"^(\p{Han}{1,8}?(?:县|区|市|镇|乡|省|街道))(.*)$")

@@ -136,7 +136,9 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
                     if asof or m["mend"]:
                         p = stock_period(month_end(yy, m2), pos=b)
             elif m["m"]:
-                yy = y or cur_year
+                # a dated event: the nearest such day up to the publication date
+                yy = y or (pub_year if not published or int(_cn_int(m["m"])) <= published.month
+                           else pub_year - 1) or cur_year
                 mm, dd = _cn_int(m["m"]), int(m["d"])
                 if yy and 1 <= mm <= 12:
                     if asof:

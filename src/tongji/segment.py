@@ -45,9 +45,17 @@ def articles(text: str) -> list[Article]:
         return [Article(0, 0, len(text), "")]
     starts: list[tuple[int, str]] = []   # (clean offset, title)
     pending: list[tuple[int, int]] = []  # headline paragraphs waiting for their body
-    for a, b in paras:
+    heads = [_is_headline(text[a:b]) for a, b in paras]
+    # a short line with a comma is a subtitle when a lead or a headline follows it
+    for i in range(len(paras) - 2, -1, -1):
+        body = text[paras[i][0]:paras[i][1]].strip()
+        nxt = text[paras[i + 1][0]:paras[i + 1][1]].strip()
+        if not heads[i] and 2 <= len(body) <= 30 and body[-1] not in _END_PUNCT and "。" not in body \
+                and (heads[i + 1] or _LEAD.match(nxt)):
+            heads[i] = True
+    for (a, b), is_head in zip(paras, heads):
         body = text[a:b]
-        if _is_headline(body):
+        if is_head:
             pending.append((a, b))
             continue
         if pending or _LEAD.match(body.strip()):
