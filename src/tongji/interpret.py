@@ -104,7 +104,10 @@ def home_places(text: str, place: str | None) -> dict[str, str]:
     def most(suffixes):
         c = [(n, w) for w, n in counts.items() if w.endswith(suffixes)]
         return max(c)[1] if c else None
-    home = place or most(("示范区", "高新区", "开发区", "新区", "区", "县")) or "全区"
+    home = place or most(("示范区", "高新区", "开发区", "新区", "区", "县"))
+    if not home:
+        m = _re(r"全县|全区|全镇|全乡|全市").search(text)
+        home = m.group() if m else "全区"
     city = most(("市",)) or "全市"
     if place and place.endswith("市"):
         city = place
