@@ -27,7 +27,7 @@ _CLAUSE_END = "，,；;：:。！？!?\n"
 _TIME_RE = regex.compile(
     r"(?:(?:19|20)\d{2}年(?:底|末|初)?)?(?:\d{1,2}(?:月份?)?(?:至|到|-|—|~)\d{1,2}月份?|\d{1,2}月份?(?:\d{1,2}[日号])?(?:底|末)?)"
     r"|(?:19|20)\d{2}年(?:底|末|初)?|上年末|年末|年底|年初|上半年|下半年|前三季度|[一二三四]季度|今年以来|年初以来|今年|去年|上年|全年|年内|当年|目前"
-    r"|截至|截止|[上下]午|当日|当天")
+    r"|截至|截止|[上下]午|当日|当天|(?:过去|近|这)?[一二三四五六七八九十两\d]{1,2}年(?:来|间|以来)?(?=累计|共|来|间|以来|，|,)")
 _PUNCT = "“”‘’\"'「」《》()（）[]【】·—-、 "
 
 
@@ -290,7 +290,7 @@ def _measure(f: Figure, lead: str, clause: str, v) -> None:
             f.measure = "level" if not _re(r"增长|增速|增幅|下降").search(lead[-6:]) else "growth"
         return
     w = _ends_with_any(_re(r"[^\p{Han}]+$").sub("", _TIME_RE.sub("", lead))[-8:], v["change"]) if lead else None
-    changes = list(_re(r"(?:新增|净增|增加(?!值)|减少|新落地|调增|入库)").finditer(clause))
+    changes = list(_re(r"(?:新增|净增|增加(?!值|到|至)|减少(?!到|至)|新落地|调增|入库)").finditer(clause))
     change_in_lead = changes[-1] if changes else None
     if change_in_lead and not _re(r"(?:总数|总量|累计|达到|共有)").search(lead[change_in_lead.end():]):
         f.measure = "change"
@@ -465,7 +465,8 @@ def _period(f: Figure, periods: list[Period], first_event: Period | None, publis
             f.subject.endswith(("园", "城", "公司", "基地", "中心", "小镇", "综合体")) and "项目" not in f.subject:
         return  # the total investment of one named project
     if prev is not None and f.measure in ("growth", "share", "pp_change") and prev.metric_text \
-            and f.metric_text and (f.metric_text.startswith(prev.metric_text)) and prev.period_end:
+            and f.metric_text and (f.metric_text.startswith(prev.metric_text)) and prev.period_end \
+            and not any(prev.end <= p.pos <= f.start for p in periods):
         # a growth rate or a share has the period of its level
         f.period, f.period_start, f.period_end = prev.period, prev.period_start, prev.period_end
         return
@@ -503,8 +504,8 @@ def _status(f: Figure, sentence_before: str, lead: str, published: dt.date | Non
         status = "expected"
     if _has_any(s, v["plan"]):
         # the cue must be a word before the figure, not 计划的 in 完成计划的107%
-        k = max(s.rfind(w) for w in v["plan"] if w in s)
-        if not s.startswith("的", k + 1) and status != "expected":
+        k, w = max((s.rfind(w), w) for w in v["plan"] if w in s)
+        if not s.startswith("的", k + len(w)) and status != "expected":
             status = "plan"
     if f.period_start and published and f.period_start > published and status == "actual":
         status = "plan"

@@ -70,7 +70,7 @@ def _patterns():
     last_year = "|".join(sorted(v["last_year"], key=len, reverse=True))
     plans = "|".join(v["plans"])
     pat = regex.compile(
-        r"(?=[\d截到十今本年当去上前全目现一二三四第下])"
+        r"(?=[\d截到十今本年当去上前全目现一二三四五六七八九两第下过近])"
         rf"(?P<asof>截至|截止|截止到|到)?(?:"
         rf"(?P<plan>(?:{plans}))(?:”|\")?(?:期间|时期|以来|末|规划期)"
         rf"|{YEAR}?(?P<half>{halves})"
@@ -83,6 +83,8 @@ def _patterns():
         rf"|(?P<wy>全年)"
         rf"|(?P<now>目前|当前|现阶段|截至目前|截止目前)"
         rf"|(?P<since>年初以来|今年以来|去年以来)"
+        rf"|(?P<past>过去|近)(?P<pastn>[一二三四五六七八九十两]|\d{{1,2}})年(?:来|间)?"
+        rf"|(?P<pastn2>[二三四五六七八九十两]|\d)年(?=来|间|以来|累计)"
         rf")"
     )
     comp = tuple(v["comparison_before"])
@@ -187,6 +189,11 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
                                f"{pub_year - 1}-01..{pub_year}-{published.month:02d}", pos=b)
                 else:
                     p = months_period(pub_year, 1, published.month, pos=b)
+            elif (m["past"] or m["pastn2"]) and pub_year:
+                n = _cn_int(m["pastn"] or m["pastn2"])
+                if 1 <= n <= 30:
+                    p = Period(dt.date(pub_year - n, 1, 1), dt.date(pub_year - 1, 12, 31),
+                               f"{pub_year - n}..{pub_year - 1}", pos=b)
         except ValueError:
             p = None
         if p is not None:

@@ -98,7 +98,7 @@ def clean(raw: str) -> Clean:
             left = folded[a - 1]
             body = folded[para_start:a]
             column_break = left.isdigit() or folded[b] in _NO_START or (
-                left not in _PARA_END and (a - para_start > 40 or "，" in body or "。" in body))
+                left not in _PARA_END and ("，" in body or "。" in body or "," in body))
             if not column_break:
                 repl.append((a, "\n"))
                 keep[a] = True
