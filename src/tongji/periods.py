@@ -91,6 +91,12 @@ def _patterns():
     return pat, comp
 
 
+@lru_cache(maxsize=1)
+def _plan_cue():
+    words = [w for w in vocab()["status"]["plan"] + vocab()["status"]["expected"] if len(w) >= 2] + ["要", "将"]
+    return regex.compile("|".join(sorted(map(regex.escape, words), key=len, reverse=True)))
+
+
 def _cn_int(s: str) -> int:
     if s.isdigit():
         return int(s)
@@ -106,6 +112,18 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
     out: list[Period] = []
     pub_year = published.year if published else None
     cur_year = context_year or pub_year
+    explicit = context_year is not None  # was the year named, or is it the publication year?
+
+    def default_year(m_end: int, at: int) -> int | None:
+        """The year of a period named without one (前三季度, 1—11月): the publication year,
+        or the year before when that period would not be over yet when the page appeared —
+        unless the sentence plans it (下半年，力争完成…)."""
+        if explicit or not published or cur_year != pub_year or m_end <= published.month:
+            return cur_year
+        rest = text[at:at + 60].split("。", 1)[0]
+        if _plan_cue().search(rest):
+            return cur_year
+        return pub_year - 1
     for m in pat.finditer(text, start, end):
         a, b = m.span()
         before = text[max(0, a - 2):a]
@@ -126,12 +144,12 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
                 y1, y2 = vocab()["periods"]["plans"][m["plan"]]
                 p = Period(dt.date(y1, 1, 1), dt.date(y2, 12, 31), f"{y1}..{y2}", pos=b)
             elif m["half"]:
-                yy = y or cur_year
+                yy = y or default_year(vocab()["periods"]["halves"][m["half"]][1], b)
                 if yy:
                     m1, m2 = vocab()["periods"]["halves"][m["half"]]
                     p = months_period(yy, m1, m2, pos=b)
             elif m["m1"]:
-                yy = y or cur_year
+                yy = y or default_year(_cn_int(m["m2"]), b)
                 m1, m2 = _cn_int(m["m1"]), _cn_int(m["m2"])
                 if yy and 1 <= m1 <= m2 <= 12:
                     p = months_period(yy, m1, m2, pos=b)
@@ -164,6 +182,7 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
                 else:
                     p = year_period(yy, pos=b)
                 cur_year = yy
+                explicit = True
             elif m["ty"] and pub_year:
                 if m["tyend"] == "以来":
                     p = months_period(pub_year, 1, published.month, pos=b)
@@ -171,14 +190,15 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
                     p = stock_period(dt.date(pub_year, 12, 31), pos=b)
                 else:
                     p = year_period(pub_year, pos=b)
-                cur_year = pub_year
+                cur_year, explicit = pub_year, True
             elif m["ly"] and pub_year:
                 if m["lyend"] or asof:
                     p = stock_period(dt.date(pub_year - 1, 12, 31), pos=b)
                 else:
                     p = year_period(pub_year - 1, pos=b)
+                cur_year, explicit = pub_year - 1, True
             elif m["wy"]:
-                yy = cur_year
+                yy = cur_year if explicit or not published or published.month > 2 else pub_year - 1
                 if yy:
                     p = year_period(yy, pos=b)
             elif m["now"] and published:
