@@ -130,3 +130,46 @@ def test_cli_build_options(tmp_path, capsys):
 def test_progress_bar_when_asked(tmp_path):
     s = build(RAW, tmp_path / "p", jobs=1, cache=False, progress=True)
     assert s.documents == 5
+
+
+# ------------------------------------------------------------------ make bench, on a tiny corpus
+
+def _bench_module(name):
+    import importlib.util
+
+    from conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_bench_corpus_is_varied_not_copied(tmp_path):
+    mc = _bench_module("make_corpus")
+    info = mc.make(tmp_path / "c", 0.2, seed=3, quiet=True)
+    pages = sorted((tmp_path / "c" / "pages").rglob("*.txt"))
+    assert len(pages) == info["pages"] and info["bytes"] >= 200_000
+    source = {p for p in mc.paragraphs(RAW) if any(c.isdigit() for c in p)}
+    made = [p for f in pages for p in mc.paragraphs(f.parent) if any(c.isdigit() for c in p)]
+    assert made and sum(p in source for p in made) < len(made) / 10
+    again = mc.make(tmp_path / "d", 0.2, seed=3, quiet=True)
+    assert [f.read_bytes() for f in sorted((tmp_path / "d" / "pages").rglob("*.txt"))] == \
+        [f.read_bytes() for f in pages] and again["bytes"] == info["bytes"]
+
+
+def test_bench_runs_end_to_end_without_the_peer(tmp_path):
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+
+    out = tmp_path / "BENCH.md"
+    cp = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--mb", "0.1", "--jobs", "1",
+                         "--no-small", "--work", str(tmp_path / "w"), "--out", str(out),
+                         "--peer-python", str(tmp_path / "missing" / "python")],
+                        capture_output=True, text=True, cwd=ROOT)
+    assert cp.returncode == 0, cp.stderr
+    text = out.read_text(encoding="utf-8")
+    for want in ("## Machine", "| jobs |", "tongji.extract", "not installed", "MB/s"):
+        assert want in text, want

@@ -23,9 +23,10 @@ from .pipeline import analyse
 from .tables import arrow_schema, figure_row, to_table
 
 TABLES = ("documents", "figures", "articles")
-CHUNK_BYTES = 1 << 20      # input bytes per unit of work sent to a worker
+CHUNK_BYTES = 1 << 20      # input bytes per unit of work sent to a worker, at most
+CHUNK_BYTES_MIN = 64 << 10  # ... and at least (a small corpus is cut finer, to keep every worker busy)
 CHUNK_DOCS = 512           # documents per unit of work, at most
-ROW_GROUP_ROWS = 65_536    # rows per Parquet row group (fixed: the bytes must not depend on chunking)
+ROW_GROUP_ROWS = 32_768    # rows per Parquet row group (fixed: the bytes must not depend on chunking)
 
 
 @dataclass
@@ -294,13 +295,17 @@ class _Progress:
 
 def build(input_dir: Path, out_dir: Path, *, jobs: int | None = None, engine="local",
           scheduler: str | None = None, cache: bool = True, progress: bool | None = None,
-          chunk_bytes: int = CHUNK_BYTES, chunk_docs: int = CHUNK_DOCS) -> BuildSummary:
+          chunk_bytes: int | None = None, chunk_docs: int = CHUNK_DOCS) -> BuildSummary:
     """Build documents/figures/articles.parquet in out_dir from the pages of input_dir.
 
     jobs: worker processes (default: every core; 1 runs in this process); engine: "local",
     "dask" or a ``tongji.engine.Engine``; scheduler: a Dask scheduler address (else a
     LocalCluster); cache: reuse the results of unchanged pages from ``out_dir/.cache``;
-    progress: a progress bar on stderr (default: when stderr is a terminal).
+    progress: a progress bar on stderr (default: when stderr is a terminal); chunk_bytes:
+    input bytes per unit of work (default: a few units per worker, 64 kB to 1 MB each).
+
+    With the local engine and jobs > 1, worker processes are started by a fork server: a
+    script that calls build() must guard its entry point with ``if __name__ == "__main__":``.
     """
     from .cache import Cache
     from .engine import make_engine
@@ -327,6 +332,8 @@ def build(input_dir: Path, out_dir: Path, *, jobs: int | None = None, engine="lo
     bar = _Progress(bool(progress), sum(sizes), "tongji build")
     eng = make_engine(engine, jobs, scheduler)
     s.engine = eng.describe()
+    if chunk_bytes is None:
+        chunk_bytes = min(CHUNK_BYTES, max(CHUNK_BYTES_MIN, sum(sizes) // (8 * eng.workers)))
     n_bytes = 0
     ok = False
     try:
