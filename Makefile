@@ -20,8 +20,15 @@ dataset: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# make bench [BENCH_MB=200]: synthetic corpus, tongji with 1 job and every core, and the peer
+# (JioNLP, in its own venv bench/.venv-peer, never a dependency of tongji) -> BENCHMARKS.md
+BENCH_MB ?= 200
+PEER := bench/.venv-peer
 bench: $(STAMP)
-	$(BIN)/python bench/run.py
+	@$(PEER)/bin/python -c "import jionlp" >/dev/null 2>&1 || \
+	  { rm -rf $(PEER) && $(PYTHON) -m venv $(PEER) && $(PEER)/bin/python -m pip install --quiet jionlp; } || \
+	  { echo "bench: the peer (jionlp) could not be installed; the benchmark goes on without it"; rm -rf $(PEER); }
+	$(BIN)/python bench/run.py --mb $(BENCH_MB)
 
 clean:
 	rm -rf data/dataset
