@@ -141,13 +141,11 @@ SELF_COUNTED = ("人次", "剂次", "批次", "批", "车次", "架次", "户次
 def _best_head(run: str, at_end: bool) -> str | None:
     """The counted noun in a run of Han characters: the known head noun that ends last
     (乡镇敬老院 -> 敬老院); with at_end, only a head the run ends with."""
-    rx = _rules()["heads_re"]
     best = None
-    for i in range(len(run)):
-        m = rx.match(run, i)
-        if m and (not at_end or m.end() == len(run)):
-            if best is None or (m.end(), len(m.group())) > (best.end(), len(best.group())):
-                best = m
+    for m in _rules()["heads_re"].finditer(run, overlapped=True):
+        if (not at_end or m.end() == len(run)) and (
+                best is None or (m.end(), len(m.group())) > (best.end(), len(best.group()))):
+            best = m
     return best.group() if best else None
 
 
@@ -203,15 +201,14 @@ def _approx_before(text: str, start: int, rules) -> str | None:
     return rules["before_approx"][m.group()] if m else None
 
 
-def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, phrase_spans) -> bool:
+def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, in_phrase: bytearray) -> bool:
     """Hard negatives: ordinals, codes, dates, names, slogans."""
     if text.endswith(rules["not_before"], max(0, start - 4), start):
         return True
     if text.startswith(rules["not_after"], end):
         return True
-    for a, b in phrase_spans:
-        if a < end and start < b:
-            return True
+    if in_phrase.find(1, start, end) >= 0:
+        return True
     if _in_short_quote(text, start, end):
         return True  # a slogan in quotes: “四个焦作”, “六个100%”
     if not num[0].isdigit() and num[0] != "-":
@@ -258,7 +255,9 @@ def find(text: str) -> list[Figure]:
     """All figures of a clean text, in order, with clean offsets."""
     rules = _rules()
     units: dict[str, UnitInfo] = rules["units"]
-    phrase_spans = [m.span() for m in rules["phrase_re"].finditer(text)]
+    in_phrase = bytearray(len(text) + 1)  # characters inside a slogan or a name with numerals
+    for m in rules["phrase_re"].finditer(text):
+        in_phrase[m.start():m.end()] = b"\x01" * (m.end() - m.start())
     found: list[Figure] = []
     occupied = bytearray(len(text) + 1)
 
@@ -314,7 +313,7 @@ def find(text: str) -> list[Figure]:
         num, unit_s = m["num"], m["unit"]
         if not free(a, b):
             continue
-        if _blocked(text, a, m.end("unit"), num, unit_s, rules, phrase_spans):
+        if _blocked(text, a, m.end("unit"), num, unit_s, rules, in_phrase):
             continue
         try:
             val = _num_value(num)
