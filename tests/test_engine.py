@@ -75,6 +75,19 @@ def test_local_engine_pool_keeps_order():
         assert eng._pool is None
 
 
+def test_an_error_stops_the_workers_without_waiting_for_their_pages():
+    import time
+
+    eng = LocalEngine(2)
+    with pytest.raises(RuntimeError):
+        with eng:
+            it = eng.imap(time.sleep, [0, 600, 600])
+            assert next(it) is None
+            procs = list(eng._pool._processes.values())
+            raise RuntimeError("stop")
+    assert procs and not any(p.is_alive() for p in procs)
+
+
 def test_make_engine():
     assert isinstance(make_engine("local", 1), InlineEngine)
     assert isinstance(make_engine("local", 3), LocalEngine)

@@ -59,14 +59,14 @@ class Engine:
     def describe(self) -> str:
         return f"{self.name} ({self.workers} worker{'s' if self.workers != 1 else ''})"
 
-    def close(self) -> None:
-        pass
+    def close(self, abort: bool = False) -> None:
+        """Release the workers; ``abort``: stop work in progress rather than wait for it."""
 
     def __enter__(self):
         return self
 
-    def __exit__(self, *exc) -> None:
-        self.close()
+    def __exit__(self, exc_type, exc, tb) -> None:
+        self.close(abort=exc_type is not None)
 
 
 class InlineEngine(Engine):
@@ -122,16 +122,27 @@ class LocalEngine(Engine):
         if self._pool is None:
             from concurrent.futures import ProcessPoolExecutor
 
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context())
+            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context(),
+                                             initializer=_watch_parent, initargs=(os.getpid(),))
         return self._pool.submit(fn, item)
 
     def _wait(self, handle):
         return handle.result()
 
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+    def close(self, abort: bool = False) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if abort:  # an error or Ctrl-C: do not wait for the pages in progress
+            procs = list((getattr(pool, "_processes", None) or {}).values())
+            pool.shutdown(wait=False, cancel_futures=True)
+            for p in procs:
+                if p.is_alive():
+                    p.terminate()
+            for p in procs:
+                p.join(timeout=5)
+        else:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 class DaskEngine(Engine):
@@ -182,12 +193,31 @@ class DaskEngine(Engine):
         finally:
             handle.release()
 
-    def close(self) -> None:
+    def close(self, abort: bool = False) -> None:
         if self._own_client:
             self.client.close()
         if self._cluster is not None:
             self._cluster.close()
             self._cluster = None
+
+
+def _watch_parent(build_pid: int) -> None:
+    """In each worker process: exit when the build process is gone (killed, or stopped
+    without a chance to stop its workers), even in the middle of a long page."""
+    import threading
+    import time
+
+    def watch():
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(build_pid, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except OSError:
+                pass
+
+    threading.Thread(target=watch, name="tongji-watch-parent", daemon=True).start()
 
 
 def _chain(head: list, it: Iterator) -> Iterator:
