@@ -9,6 +9,75 @@ from pathlib import Path
 from . import __version__
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments: one line on stderr (``tongji build: error: ...``) and exit code 2."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
+def _iso_date(text: str) -> str:
+    import datetime as dt
+
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"bad date {text!r} (want YYYY-MM-DD)") from None
+    return text
+
+
+def _check_paths(args) -> None:
+    """Input paths that cannot be read stop the command before any work (exit code 2)."""
+    import os
+
+    from .ingest import InputError
+
+    if args.command == "build":
+        src = Path(args.input)
+        if not src.exists():
+            raise InputError(f"input not found: {src}")
+        if src.is_dir():
+            try:
+                with os.scandir(src):
+                    pass
+            except OSError as e:
+                raise InputError(f"cannot read the input folder {src}: {e.strerror or e}") from None
+        else:
+            try:
+                with open(src, "rb"):
+                    pass
+            except OSError as e:
+                raise InputError(f"cannot read the input file {src}: {e.strerror or e}") from None
+        out = Path(args.out)
+        if out.exists() and not out.is_dir():
+            raise InputError(f"--out {out} exists and is not a folder")
+    elif args.command == "extract" and args.file and args.file != "-":
+        f = Path(args.file)
+        if not f.exists():
+            raise InputError(f"input not found: {f}")
+        if f.is_dir():
+            raise InputError(f"{f} is a folder, not a text file")
+    elif args.command in ("report", "series"):
+        d = Path(args.dir)
+        if not d.is_dir():
+            raise InputError(f"dataset folder not found: {d}" if not d.exists()
+                             else f"{d} is not a folder (want the --out of tongji build)")
+
+
+def _print_page_errors(out: Path, limit: int = 20) -> None:
+    """The pages in error (documents.status == 'error'), one line each, on stderr."""
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    docs = pq.read_table(out / "documents.parquet", columns=["doc_id", "path", "status", "error"])
+    bad = docs.filter(pc.equal(docs["status"], "error")).to_pylist()
+    for d in bad[:limit]:
+        print(f"tongji build: page in error: {d['path']}: {d['error']}", file=sys.stderr)
+    if len(bad) > limit:
+        print(f"tongji build: ... and {len(bad) - limit} more pages in error "
+              f"(documents.parquet, status = 'error')", file=sys.stderr)
+
+
 def _json_default(o):
     return o.isoformat() if hasattr(o, "isoformat") else str(o)
 
@@ -26,6 +95,8 @@ def cmd_build(args) -> int:
     s = build(Path(args.input), Path(args.out), jobs=args.jobs, engine=engine,
               scheduler=args.scheduler, cache=not args.no_cache)
     print(f"tongji build: {s.line()} -> {args.out}", file=sys.stderr)
+    if s.errors:
+        _print_page_errors(Path(args.out))
     if args.strict and s.errors:
         return 1
     return 0
@@ -65,7 +136,7 @@ def cmd_report(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="tongji", description=__doc__)
+    p = _Parser(prog="tongji", description=__doc__)
     p.add_argument("--version", action="version", version=f"tongji {__version__}")
     sub = p.add_subparsers(dest="command", required=True)
 
@@ -98,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
 
     e = sub.add_parser("extract", help="print the figures of one text as JSON lines")
     e.add_argument("file", nargs="?", help="text file (stdin when absent or -)")
-    e.add_argument("--published", help="publication date YYYY-MM-DD (resolves 今年, 去年)")
+    e.add_argument("--published", type=_iso_date,
+                   help="publication date YYYY-MM-DD (resolves 今年, 去年)")
     e.add_argument("--place", help="home place that 全区/本区 refer to")
     e.set_defaults(func=cmd_extract)
 
@@ -111,16 +183,27 @@ def main(argv: list[str] | None = None) -> int:
     v.set_defaults(func=cmd_eval)
 
     args = p.parse_args(argv)
-    from .ingest import InputError
+    from .ingest import DecodeError, InputError
 
+    # Bad input stops a command with exit code 2 and one line on stderr, never a traceback:
+    # a missing or unreadable input, a malformed manifest.csv (the message names the line),
+    # a file that is no text for `extract`, a dataset folder without its tables.
     try:
+        _check_paths(args)
         return args.func(args)
     except InputError as e:
         print(f"tongji: error: {e}", file=sys.stderr)
         return 2
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as e:
-        print(f"tongji: error: {e.strerror}: {e.filename}", file=sys.stderr)
+    except DecodeError as e:
+        print(f"tongji: error: {getattr(args, 'file', None) or 'stdin'}: {e}", file=sys.stderr)
         return 2
+    except OSError as e:
+        where = f": {e.filename}" if getattr(e, "filename", None) else ""
+        print(f"tongji: error: {e.strerror or e}{where}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("tongji: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Ingest: bytes on disk to decoded documents with their publication date.
 
-Decoding: UTF-8 (with or without BOM), else the encoding charset-normalizer finds
-(GB18030/GBK/Big5 …). The publication date comes from a manifest, else a page header
+Decoding (``decode``): UTF-8 (with or without BOM), UTF-16 with a BOM, else GB18030 (GBK,
+GB2312) or Big5, whichever reads as common hanzi, else the encoding charset-normalizer finds.
+An empty, binary or undecodable page is not an exception for the build: ``load`` returns it
+with status 'error' and the reason. The publication date comes from a manifest, else a page header
 (``2020年12月21日 星期一``), else it is inferred from the dated events and year cues of the
 body, else it is unknown.
 """
@@ -84,7 +86,7 @@ def _plausibility(text: str) -> tuple[float, int]:
     good = total = 0
     for ch in text[:_SAMPLE_CHARS]:
         o = ord(ch)
-        if o < 0x80:
+        if o < 0x80 or o == 0xFFFD:
             continue
         total += 1
         if ch in common or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF or 0x2000 <= o <= 0x206F:
@@ -137,7 +139,7 @@ def decode(data: bytes) -> tuple[str, str]:
         raise DecodeError(f"empty file (only whitespace, {len(data)} bytes)")
     if data.startswith(b"\xef\xbb\xbf"):
         try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
+            return _checked(data[3:].decode("utf-8"), "utf-8-sig")
         except UnicodeDecodeError:
             pass
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -152,9 +154,11 @@ def decode(data: bytes) -> tuple[str, str]:
     if nul >= 0:
         raise DecodeError(f"binary file (NUL byte at offset {nul})")
     try:
-        return data.decode("utf-8"), "utf-8"
+        text = data.decode("utf-8")
     except UnicodeDecodeError:
         pass
+    else:
+        return _checked(text, "utf-8")
 
     best: tuple[float, str, str] | None = None     # (score, encoding, text)
     for enc in _CJK_CANDIDATES:
@@ -162,16 +166,14 @@ def decode(data: bytes) -> tuple[str, str]:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
-        score, n = _plausibility(text)
-        if n < 8:   # too few characters to tell: the first candidate that decodes
-            score = 1.0
+        score, _ = _plausibility(text)
         if best is None or score > best[0]:
             best = (score, enc, text)
     if best is not None and best[0] >= 0.6:
         return _checked(best[2], best[1])
 
     # a few bad bytes in an otherwise good page: truncated, or one corrupt character
-    allowed = max(2, len(data) // 5000)
+    allowed = min(max(4, len(data) // 1000), max(1, len(data) // 50))
     lossy: list[tuple[int, int, str]] = []
     for rank, enc in enumerate(("utf-8",) + _CJK_CANDIDATES[:2]):
         n_bad, _ = _count_errors(data, enc)
@@ -179,7 +181,7 @@ def decode(data: bytes) -> tuple[str, str]:
             lossy.append((n_bad, rank, enc))
     for n_bad, _, enc in sorted(lossy):
         text = _decode_lossy(data, enc)
-        if enc == "utf-8" or _plausibility(text)[0] >= 0.6:
+        if _plausibility(text)[0] >= 0.6:
             label = f"{enc} ({n_bad} bad byte{'s' if n_bad != 1 else ''} replaced)"
             return _checked(text, label, replaced=n_bad)
 
