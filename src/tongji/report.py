@@ -20,6 +20,7 @@ import hashlib
 import html
 import json
 import math
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -55,7 +56,7 @@ def fmt_value(v: float | None) -> str:
     return f"{v:,.10g}"
 
 
-def short_value(v: float, unit: str | None = None) -> str:
+def short_value(v: float) -> str:
     """Compact number for axes: 1.3亿, 2500万, 3.5."""
     a = abs(v)
     if a >= 1e8:
@@ -616,6 +617,14 @@ def index_page(data: Data, page_of, figs_by_doc, dup_groups, charts, undated, mi
     return page(f"tongji report — {data.dir.resolve().name}", "".join(b))
 
 
+def _write(text: str, path: Path) -> None:
+    """Atomic write, readable as any new file of the user (a web server may serve it)."""
+    write_text(text, path)
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
+
+
 def write_report(d: Path) -> dict:
     """Write DIR/report/index.html and DIR/report/docs/*.html; returns counts."""
     data = load(d)
@@ -633,13 +642,13 @@ def write_report(d: Path) -> dict:
                                    page_of, dups, obs_of)
         if miss:
             missed[doc["doc_id"]] = miss
-        write_text(html_text, out / "docs" / page_of[doc["doc_id"]])
+        _write(html_text, out / "docs" / page_of[doc["doc_id"]])
     keep = set(page_of.values())
     for p in (out / "docs").glob("d*.html"):
         if re.fullmatch(r"d\d{5}\.html", p.name) and p.name not in keep:
             p.unlink()
     charts, undated = chart_groups(data, page_of)
-    write_text(index_page(data, page_of, figs_by_doc, dup_groups, charts, undated, missed), out / "index.html")
+    _write(index_page(data, page_of, figs_by_doc, dup_groups, charts, undated, missed), out / "index.html")
     return {"documents": len(data.docs), "figures": len(data.figs), "charts": min(len(charts), MAX_CHARTS),
             "duplicates": len(dup_groups), "not_placed": sum(missed.values()), "index": out / "index.html"}
 
