@@ -9,13 +9,15 @@ from .segment import Article, articles
 from .textclean import clean
 
 
-def analyse(raw: str, published: dt.date | None = None, place: str | None = None
+def analyse(raw: str, published: dt.date | None = None, place: str | None = None, meaning: bool = True
             ) -> tuple[list[Article], list[Figure], "object"]:
-    """Figures of one page with raw offsets, and its articles (raw offsets too)."""
+    """Figures of one page with raw offsets, and its articles (raw offsets too).
+    With ``meaning=False`` the figures come without metric, subject, period and status."""
     c = clean(raw)
     arts = articles(c.text)
     figs = find(c.text)
-    interpret(c.text, arts, figs, published=published, place=place)
+    if meaning:
+        interpret(c.text, arts, figs, published=published, place=place)
     for f in figs:
         f.start, f.end = c.to_raw(f.start, f.end)
         f.text = raw[f.start:f.end]
@@ -26,12 +28,15 @@ def analyse(raw: str, published: dt.date | None = None, place: str | None = None
     return raw_arts, figs, c
 
 
-def extract(text: str, published: dt.date | str | None = None, place: str | None = None) -> list[Figure]:
+def extract(text: str, published: dt.date | str | None = None, place: str | None = None,
+            meaning: bool = True) -> list[Figure]:
     """Every figure of a text, with value, unit and meaning; offsets index ``text``.
 
     ``published`` (a date or ``YYYY-MM-DD``) resolves 今年/去年; ``place`` names the home
-    place that 全区/本区 refer to. Never raises on junk text: it returns what it finds.
+    place that 全区/本区 refer to. ``meaning=False`` skips metric, subject, measure, period
+    and status (more than twice as fast) and gives values, units and spans only.
+    Never raises on junk text: it returns what it finds.
     """
     if isinstance(published, str):
         published = dt.date.fromisoformat(published)
-    return analyse(text, published, place)[1]
+    return analyse(text, published, place, meaning)[1]
