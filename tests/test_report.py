@@ -298,3 +298,27 @@ def test_report_renders_in_chromium(site, chromium, tmp_path):
     assert f["unit"] in body and f["rule"] in body and f["status"] in body
     assert report.fmt_value(f["value"]) in body
     assert re.search(rf'<mark class="[^"]*\bcur\b[^"]*" id="f{seq}"', dom)
+
+
+def test_a_page_with_many_repeated_facts_stays_small(tmp_path, monkeypatch):
+    """Links, table rows and details panels are capped per page: the report grows linearly with
+    the figures, however often a fact repeats."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    text = (RAW / "004_21862cf62bd92120.txt").read_text(encoding="utf-8")
+    (raw / "many.txt").write_text(text * 30, encoding="utf-8")
+    out = tmp_path / "ds"
+    build(raw, out, jobs=1, cache=False)
+    monkeypatch.setattr(report, "MAX_LINKS", 5)
+    monkeypatch.setattr(report, "MAX_TABLE_ROWS", 50)
+    monkeypatch.setattr(report, "MAX_DETAILS", 40)
+    report.write_report(out)
+    figs = pq.read_table(out / "figures.parquet").to_pylist()
+    m = parse(out / "report" / "docs" / "d00000.html")
+    assert len(m.marks) == len(figs) > 30 * 100
+    data = json.loads(m.data)
+    assert len(data) == 40
+    assert all(len(d["dups"]) <= 5 for d in data.values())
+    assert max(d["n_dups"] for d in data.values()) >= 29
+    page = (out / "report" / "docs" / "d00000.html").read_text(encoding="utf-8")
+    assert page.count('<tr id="row-f') == 50 and "every figure is highlighted" in page

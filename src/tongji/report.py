@@ -26,6 +26,8 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .ingest import InputError, decode, decode_as
@@ -34,6 +36,9 @@ from .output import write_text
 MAX_INLINE_CHARS = 1_000_000   # a longer page shows the text around its figures only
 EXCERPT = 300                  # characters shown on each side of a figure in that case
 MAX_CHARTS = 300
+MAX_LINKS = 20                 # links to other figures of the same fact shown per figure
+MAX_TABLE_ROWS = 5_000         # rows of a page's table of figures (every figure is highlighted)
+MAX_DETAILS = 20_000           # figures of a page with a details panel (the others: hover text)
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 STATUSES = ("actual", "expected", "plan")
 
@@ -70,37 +75,71 @@ def short_value(v: float) -> str:
 
 # ---------------------------------------------------------------- loading
 
+FIGURE_COLUMNS = ["doc_id", "figure_id", "article", "start", "end", "text", "value", "unit", "approx",
+                  "rule", "metric_id", "metric_text", "subject", "measure", "period", "period_start",
+                  "period_end", "status", "context"]
+
+
 @dataclass
 class Data:
     dir: Path
     docs: list[dict]
-    figs: list[dict]
+    figs: pa.Table                      # sorted by doc_id, then position on the page
+    slices: dict[str, tuple[int, int]]  # doc_id -> (offset, length) of its figures in figs
     obs: list[dict] | None
     metrics: dict[str, dict] = field(default_factory=dict)
 
+    def figures_of(self, doc_id: str) -> list[dict]:
+        """The figures of a page in order; the context only for those with a details panel."""
+        off, n = self.slices.get(doc_id, (0, 0))
+        t = self.figs.slice(off, n)
+        if n <= MAX_DETAILS:
+            return t.to_pylist()
+        rows = t.drop_columns(["context"]).to_pylist()
+        for r, c in zip(rows, t["context"].slice(0, MAX_DETAILS).to_pylist()):
+            r["context"] = c
+        return rows
 
-def _read(path: Path, columns=None) -> list[dict]:
+
+def _read(path: Path, columns=None) -> pa.Table:
     try:
-        return pq.read_table(path, columns=columns).to_pylist()
+        return pq.read_table(path, columns=columns)
     except Exception as e:  # a broken file is bad input, not a crash
         raise InputError(f"cannot read {path}: {type(e).__name__}: {e}") from None
 
 
 def load(d: Path) -> Data:
+    """The tables of a dataset; the figures stay an Arrow table (a page may have 200,000)."""
     d = Path(d)
     if not d.is_dir():
         raise InputError(f"dataset folder not found: {d}")
     for name in ("documents", "figures"):
         if not (d / f"{name}.parquet").exists():
             raise InputError(f"{d}: no {name}.parquet (run tongji build --out {d} first)")
-    docs = _read(d / "documents.parquet")
+    docs = _read(d / "documents.parquet").to_pylist()
     figs = _read(d / "figures.parquet")
-    obs = _read(d / "observations.parquet") if (d / "observations.parquet").exists() else None
+    missing = [c for c in FIGURE_COLUMNS if c not in figs.column_names]
+    if missing:
+        raise InputError(f"{d / 'figures.parquet'}: no column(s) {', '.join(missing)}")
+    figs = figs.select(FIGURE_COLUMNS)
+    tail = [seq_of(i) for i in figs["figure_id"].to_pylist()]
+    seq = pa.array([int(x) if x.isdigit() else 0 for x in tail], pa.int64())
+    order = pc.sort_indices(pa.table({"d": figs["doc_id"], "s": seq}),
+                            sort_keys=[("d", "ascending"), ("s", "ascending")])
+    figs = figs.take(order)
+    slices: dict[str, tuple[int, int]] = {}
+    ids = figs["doc_id"].to_pylist()
+    start = 0
+    for i in range(1, len(ids) + 1):
+        if i == len(ids) or ids[i] != ids[start]:
+            slices[ids[start]] = (start, i - start)
+            start = i
+    obs = _read(d / "observations.parquet").to_pylist() if (d / "observations.parquet").exists() else None
     metrics = {}
     if (d / "metrics.parquet").exists():
-        metrics = {m["id"]: m for m in _read(d / "metrics.parquet")}
+        metrics = {m["id"]: m for m in _read(d / "metrics.parquet").to_pylist()}
     docs.sort(key=lambda r: r["doc_id"])
-    return Data(d, docs, figs, obs, metrics)
+    return Data(d, docs, figs, slices, obs, metrics)
 
 
 def metric_key(r: dict) -> str | None:
@@ -157,28 +196,42 @@ def raw_text(doc: dict, dataset: Path) -> RawText:
 
 # ---------------------------------------------------------------- links between figures
 
-def link_maps(data: Data, page_of: dict[str, str]):
-    """(dups, obs_of): for each figure_id, the other figures with the same value, unit and
-    metric; and the observation it is a source of."""
-    groups: dict[tuple, list[str]] = {}
-    for f in data.figs:
-        m = metric_key(f)
-        if m is None or f["value"] is None:
-            continue
-        groups.setdefault((m, f["unit"], float(f["value"])), []).append(f["figure_id"])
-    dups = {}
-    dup_groups = []
-    for key, ids in groups.items():
-        if len(ids) > 1:
-            dup_groups.append((key, ids))
-            for i in ids:
-                dups[i] = [j for j in ids if j != i]
-    dup_groups.sort(key=lambda g: (-len(g[1]), g[0][0], g[0][1], g[0][2]))
+@dataclass
+class Links:
+    """Figures of the same fact (same value, unit and metric) and of the same observation."""
+
+    groups: list[tuple[tuple, list[str]]]   # ((metric, unit, value), figure ids), largest first
+    group_of: dict[str, int]                # figure_id -> index in groups (duplicated figures only)
+    obs_of: dict[str, dict]                 # figure_id -> the observation it is a source of
+
+    def dups(self, figure_id: str) -> list[str]:
+        """The other figures of the same fact (at most MAX_LINKS)."""
+        g = self.group_of.get(figure_id)
+        if g is None:
+            return []
+        ids = self.groups[g][1]
+        return [i for i in ids[:MAX_LINKS + 1] if i != figure_id][:MAX_LINKS]
+
+    def n_dups(self, figure_id: str) -> int:
+        g = self.group_of.get(figure_id)
+        return 0 if g is None else len(self.groups[g][1]) - 1
+
+
+def link_maps(data: Data) -> Links:
+    t = data.figs
+    metric = pc.coalesce(t["metric_id"], t["metric_text"])
+    keyed = pa.table({"metric": metric, "unit": t["unit"], "value": t["value"], "figure_id": t["figure_id"]})
+    keyed = keyed.filter(pc.and_(pc.is_valid(keyed["metric"]), pc.is_valid(keyed["value"])))
+    agg = keyed.group_by(["metric", "unit", "value"], use_threads=False).aggregate([("figure_id", "list")])
+    agg = agg.filter(pc.greater(pc.list_value_length(agg["figure_id_list"]), 1))
+    groups = [((r["metric"], r["unit"], r["value"]), r["figure_id_list"]) for r in agg.to_pylist()]
+    groups.sort(key=lambda g: (-len(g[1]), g[0][0], g[0][1], g[0][2]))
+    group_of = {i: k for k, (_, ids) in enumerate(groups) for i in ids}
     obs_of = {}
     for o in data.obs or []:
         for i in o.get("figure_ids") or []:
             obs_of[i] = o
-    return dups, dup_groups, obs_of
+    return Links(groups, group_of, obs_of)
 
 
 def href(page_of: dict[str, str], figure_id: str, prefix: str = "") -> str:
@@ -293,7 +346,8 @@ def svg_chart(points: list[dict], title: str = "") -> str:
 def chart_groups(data: Data, page_of: dict[str, str]) -> tuple[list[dict], int]:
     """Points per (metric, measure, unit), from the observations when the dataset has them,
     else from the figures. Returns (groups sorted by size, number of undated points)."""
-    rows = data.obs if data.obs is not None else data.figs
+    rows = data.obs if data.obs is not None else data.figs.select(
+        [c for c in FIGURE_COLUMNS if c not in ("context", "text")]).to_pylist()
     groups: dict[tuple, dict] = {}
     undated = 0
     for r in rows:
@@ -364,7 +418,9 @@ JS = r"""
   function links(list){
     return list.map(function(l){return '<a href="'+esc(l[0])+'">'+esc(l[1])+'</a>';}).join('<br>');}
   function show(id){
-    var d = data[id]; if(!d){return;}
+    var d = data[id], el = document.getElementById(id);
+    if(!d && el && el.title){ d = {text: el.title}; }   // a huge page: details of the first figures only
+    if(!d){return;}
     var prev = document.querySelector('mark.cur'); if(prev){prev.classList.remove('cur');}
     var m = document.getElementById(id);
     if(m){m.classList.add('cur');}
@@ -373,7 +429,8 @@ JS = r"""
       if(v!==null && v!==undefined && v!==''){h += '<tr><td>'+f[1]+'</td><td class="v-'+f[0]+'">'+esc(v)+'</td></tr>';}});
     h += '</table>';
     if(d.context){h += '<p class="small">'+esc(d.context)+'</p>';}
-    if(d.dups && d.dups.length){h += '<p><b>Same value, unit and metric</b> ('+d.dups.length+')<br>'+links(d.dups)+'</p>';}
+    if(d.dups && d.dups.length){h += '<p><b>Same value, unit and metric</b> ('+d.n_dups+')<br>'+links(d.dups)+
+      (d.n_dups > d.dups.length ? '<br>… '+(d.n_dups - d.dups.length)+' more' : '')+'</p>';}
     if(d.obs){h += '<p><b>Observation</b> '+esc(d.obs.summary)+(d.obs.others.length?'<br>'+links(d.obs.others):'')+'</p>';}
     panel.innerHTML = h; panel.classList.add('open'); panel.dataset.figure = id;
     panel.querySelector('.close').onclick = function(){panel.classList.remove('open');};
@@ -383,7 +440,7 @@ JS = r"""
     if(m){ show(m.id); if(history.replaceState){history.replaceState(null,'','#'+m.id);} }
   });
   function fromHash(){ var id = decodeURIComponent(location.hash.slice(1));
-    if(data[id]){ show(id); var m = document.getElementById(id); if(m && m.scrollIntoView){m.scrollIntoView({block:'center'});} } }
+    if(data[id] || document.getElementById(id)){ show(id); var m = document.getElementById(id); if(m && m.scrollIntoView){m.scrollIntoView({block:'center'});} } }
   window.addEventListener('hashchange', fromHash);
   fromHash();
   document.documentElement.setAttribute('data-ready', '1');
@@ -405,7 +462,7 @@ def _tip(f: dict) -> str:
     return "\n".join(lines)
 
 
-def render_text(text: str, figs: list[dict], dups: dict, placed: set | None = None) -> tuple[str, int]:
+def render_text(text: str, figs: list[dict], links: Links, placed: set | None = None) -> tuple[str, int]:
     """The raw text with a <mark> per figure. Returns (html, figures not placed); adds the
     figure_id of each figure placed to ``placed``."""
     placed = set() if placed is None else placed
@@ -449,7 +506,7 @@ def render_text(text: str, figs: list[dict], dups: dict, placed: set | None = No
             a = max(a, pos)
             plain(pos, a)
             seq = seq_of(f["figure_id"])
-            cls = "fig " + (f.get("status") or "actual") + (" dup" if f["figure_id"] in dups else "")
+            cls = "fig " + (f.get("status") or "actual") + (" dup" if f["figure_id"] in links.group_of else "")
             out.append(f'<mark class="{cls}" id="f{seq}" title="{esc(_tip(f))}">'
                        f'{esc(text[a:b].translate(_CONTROLS))}</mark>')
             placed.add(f["figure_id"])
@@ -461,29 +518,32 @@ def render_text(text: str, figs: list[dict], dups: dict, placed: set | None = No
     return "".join(out), missed
 
 
-def _fig_json(f: dict, page_of, dups, obs_of) -> dict:
+def _fig_json(f: dict, page_of, links: Links) -> dict:
     d = {k: f.get(k) for k in ("text", "unit", "subject", "measure", "period", "status", "approx",
-                               "rule", "article", "figure_id", "context")}
+                               "rule", "article", "figure_id")}
+    d["context"] = (f.get("context") or "")[:400]
     d["value"] = fmt_value(f["value"])
     metric = f.get("metric_id") or ""
     if f.get("metric_text"):
         metric = f"{metric} ({f['metric_text']})" if metric else f["metric_text"]
     d["metric"] = metric or None
-    d["dups"] = [[href(page_of, j), j] for j in dups.get(f["figure_id"], [])]
-    o = obs_of.get(f["figure_id"])
+    d["dups"] = [[href(page_of, j), j] for j in links.dups(f["figure_id"])]
+    d["n_dups"] = links.n_dups(f["figure_id"])
+    o = links.obs_of.get(f["figure_id"])
     if o is not None:
-        n = len(o.get("figure_ids") or [])
+        ids = o.get("figure_ids") or []
+        n = len(ids)
         summary = (f"{o.get('metric')} {o.get('measure')} of {o.get('subject')}, {o.get('period') or 'no period'}, "
                    f"{o.get('status')}: value {fmt_value(o.get('value'))} {o.get('unit')} "
                    f"from {o.get('value_figure_id')}; {n} source{'s' if n != 1 else ''}"
                    + ("; the sources conflict" if o.get("conflict") else ""))
-        others = [[href(page_of, j), j] for j in (o.get("figure_ids") or []) if j != f["figure_id"]]
+        others = [[href(page_of, j), j] for j in ids[:MAX_LINKS + 1] if j != f["figure_id"]][:MAX_LINKS]
         d["obs"] = {"summary": summary, "others": others}
     return d
 
 
-def doc_page(doc: dict, i: int, n_docs: int, figs: list[dict], data: Data, page_of, dups, obs_of) -> tuple[str, int]:
-    name = page_of[doc["doc_id"]]
+def doc_page(doc: dict, i: int, n_docs: int, figs: list[dict], data: Data, page_of,
+             links: Links) -> tuple[str, int]:
     nav = ['<nav><a href="../index.html">← all pages</a>']
     if i > 0:
         nav.append(f'<a href="d{i - 1:05d}.html">‹ previous</a>')
@@ -509,7 +569,7 @@ def doc_page(doc: dict, i: int, n_docs: int, figs: list[dict], data: Data, page_
                     '<span class="swatch dup">same fact elsewhere</span>'
                     'hover a figure for its meaning, click it for the details and links</p>')
         if rt.text is not None:
-            text_html, missed = render_text(rt.text, figs, dups, placed)
+            text_html, missed = render_text(rt.text, figs, links, placed)
             if missed:
                 body.append(f'<p class="warn">{missed} figure(s) do not match the text at their offsets: '
                             'they are listed below only</p>')
@@ -521,10 +581,17 @@ def doc_page(doc: dict, i: int, n_docs: int, figs: list[dict], data: Data, page_
         body.append('<h2>Figures</h2><table class="figures"><tr><th class="num">#</th><th>figure</th>'
                     '<th class="num">value</th><th>unit</th><th>metric</th><th>subject</th><th>measure</th>'
                     '<th>period</th><th>status</th><th>rule</th><th>same fact</th></tr>')
+        shown = 0
         for f in figs:
+            # a figure not in the text above is found here by its anchor: always listed
+            if shown >= MAX_TABLE_ROWS and f["figure_id"] in placed:
+                continue
+            shown += 1
             seq = seq_of(f["figure_id"])
-            dl = " ".join(f'<a href="{esc(href(page_of, j))}">{esc(j)}</a>' for j in dups.get(f["figure_id"], []))
-            # a figure not in the text above is found here by its anchor
+            dl = " ".join(f'<a href="{esc(href(page_of, j))}">{esc(j)}</a>' for j in links.dups(f["figure_id"]))
+            more = links.n_dups(f["figure_id"]) - MAX_LINKS
+            if more > 0:
+                dl += f" … {more:,} more"
             rid = f"row-f{seq}" if f["figure_id"] in placed else f"f{seq}"
             body.append(
                 f'<tr id="{rid}"><td class="num"><a href="#f{seq}">{seq}</a></td><td>{esc(f["text"])}</td>'
@@ -533,20 +600,40 @@ def doc_page(doc: dict, i: int, n_docs: int, figs: list[dict], data: Data, page_
                 f'<td>{esc(f.get("measure") or "")}</td><td>{esc(f.get("period") or "")}</td>'
                 f'<td>{esc(f.get("status") or "")}</td><td>{esc(f.get("rule"))}</td><td>{dl}</td></tr>')
         body.append("</table>")
+        if shown < len(figs):
+            body.append(f'<p class="small">The first {shown:,} of {len(figs):,} figures; every figure is '
+                        'highlighted in the text above.</p>')
     body.append('</main><aside id="panel"></aside>')
-    payload = {f"f{seq_of(f['figure_id'])}": _fig_json(f, page_of, dups, obs_of) for f in figs}
+    payload = {f"f{seq_of(f['figure_id'])}": _fig_json(f, page_of, links) for f in figs[:MAX_DETAILS]}
     blob = json.dumps(payload, ensure_ascii=False, default=str).replace("</", "<\\/")
     script = f'<script type="application/json" id="figdata">{blob}</script><script>{JS}</script>'
     return page(f"{doc['doc_id']} — tongji report", "".join(body), script), missed
 
 
-def index_page(data: Data, page_of, figs_by_doc, dup_groups, charts, undated, missed: dict) -> str:
-    docs, figs = data.docs, data.figs
+def metric_counts(data: Data) -> list[tuple[str, dict]]:
+    """Per metric (metric_id, else metric_text): figures, pages, observations; most figures first."""
+    t = data.figs
+    keyed = pa.table({"metric": pc.fill_null(pc.coalesce(t["metric_id"], t["metric_text"]), "(no metric)"),
+                      "catalogued": pc.is_valid(t["metric_id"]), "doc_id": t["doc_id"]})
+    agg = keyed.group_by("metric", use_threads=False).aggregate(
+        [("doc_id", "count"), ("doc_id", "count_distinct"), ("catalogued", "any")])
+    per = {r["metric"]: {"figures": r["doc_id_count"], "pages": r["doc_id_count_distinct"],
+                         "catalogued": bool(r["catalogued_any"]), "obs": 0} for r in agg.to_pylist()}
+    for o in data.obs or []:
+        m = metric_key(o) or "(no metric)"
+        if m in per:
+            per[m]["obs"] += 1
+    return sorted(per.items(), key=lambda kv: (-kv[1]["figures"], kv[0]))
+
+
+def index_page(data: Data, page_of, links: Links, charts, undated, missed: dict) -> str:
+    docs = data.docs
+    dup_groups = links.groups
     n_err = sum(d["status"] != "ok" for d in docs)
     b = [f"<header><h1>tongji report — {esc(data.dir.resolve().name)}</h1>",
-         f'<p>{len(docs)} pages ({n_err} in error), {len(figs):,} figures'
+         f'<p>{len(docs)} pages ({n_err} in error), {data.figs.num_rows:,} figures'
          + (f", {len(data.obs):,} observations" if data.obs is not None else "")
-         + f", {len(dup_groups)} duplicated facts, {len(charts)} charts."
+         + f", {len(dup_groups)} duplicated facts, {min(len(charts), MAX_CHARTS)} charts."
          f' <a href="#pages">pages</a> · <a href="#metrics">metrics</a> · <a href="#charts">charts</a> · '
          f'<a href="#duplicates">duplicated facts</a></p></header><main>']
     if n_err:
@@ -556,7 +643,7 @@ def index_page(data: Data, page_of, figs_by_doc, dup_groups, charts, undated, mi
              '<th>encoding</th><th class="num">characters</th><th class="num">articles</th>'
              '<th class="num">figures</th><th>status</th></tr>')
     for d in docs:
-        n = len(figs_by_doc.get(d["doc_id"], []))
+        n = data.slices.get(d["doc_id"], (0, 0))[1]
         status = "ok" if d["status"] == "ok" else f'<span class="error-msg">{esc(d["status"])}: {esc(d.get("error"))}</span>'
         if missed.get(d["doc_id"]):
             status += f' <span class="error-msg">({missed[d["doc_id"]]} figures not in place)</span>'
@@ -568,29 +655,18 @@ def index_page(data: Data, page_of, figs_by_doc, dup_groups, charts, undated, mi
                  f'<td>{status}</td></tr>')
     b.append("</table>")
 
-    # per metric
-    per: dict[str, dict] = {}
-    for f in figs:
-        m = metric_key(f) or "(no metric)"
-        e = per.setdefault(m, {"figures": 0, "docs": set(), "obs": 0, "catalogued": bool(f.get("metric_id"))})
-        e["figures"] += 1
-        e["docs"].add(f["doc_id"])
-    for o in data.obs or []:
-        m = metric_key(o) or "(no metric)"
-        if m in per:
-            per[m]["obs"] += 1
     chart_of: dict[str, str] = {}
-    for k, g in enumerate(charts):
+    for k, g in enumerate(charts[:MAX_CHARTS]):
         chart_of.setdefault(g["metric"], f"chart{k}")
     b.append('<h2 id="metrics">Metrics</h2><table class="metrics"><tr><th>metric</th><th>name</th>'
              '<th class="num">figures</th>' + ('<th class="num">observations</th>' if data.obs is not None else "")
              + '<th class="num">pages</th><th>chart</th></tr>')
-    for m, e in sorted(per.items(), key=lambda kv: (-kv[1]["figures"], kv[0])):
+    for m, e in metric_counts(data):
         name = data.metrics.get(m, {}).get("name") or ("" if e["catalogued"] else "not catalogued")
         ch = f'<a href="#{chart_of[m]}">chart</a>' if m in chart_of else ""
         b.append(f'<tr><td>{esc(m)}</td><td>{esc(name)}</td><td class="num">{e["figures"]}</td>'
                  + (f'<td class="num">{e["obs"]}</td>' if data.obs is not None else "")
-                 + f'<td class="num">{len(e["docs"])}</td><td>{ch}</td></tr>')
+                 + f'<td class="num">{e["pages"]}</td><td>{ch}</td></tr>')
     b.append("</table>")
 
     b.append(f'<h2 id="charts">Charts</h2><p class="small">One chart per metric, measure and unit, from the '
@@ -610,7 +686,9 @@ def index_page(data: Data, page_of, figs_by_doc, dup_groups, charts, undated, mi
              'and metric, on one page or on several.</p><table class="dups"><tr><th>metric</th>'
              '<th class="num">value</th><th>unit</th><th class="num">figures</th><th>where</th></tr>')
     for (m, unit, value), ids in dup_groups:
-        where = " ".join(f'<a href="{esc(href(page_of, j, "docs/"))}">{esc(j)}</a>' for j in ids)
+        where = " ".join(f'<a href="{esc(href(page_of, j, "docs/"))}">{esc(j)}</a>' for j in ids[:50])
+        if len(ids) > 50:
+            where += f" … {len(ids) - 50:,} more"
         b.append(f'<tr><td>{esc(m)}</td><td class="num">{esc(fmt_value(value))}</td><td>{esc(unit)}</td>'
                  f'<td class="num">{len(ids)}</td><td>{where}</td></tr>')
     b.append("</table></main>")
@@ -630,16 +708,12 @@ def write_report(d: Path) -> dict:
     data = load(d)
     out = Path(d) / "report"
     page_of = {doc["doc_id"]: f"d{i:05d}.html" for i, doc in enumerate(data.docs)}
-    figs_by_doc: dict[str, list[dict]] = {}
-    for f in data.figs:
-        figs_by_doc.setdefault(f["doc_id"], []).append(f)
-    for fl in figs_by_doc.values():
-        fl.sort(key=lambda f: int(seq_of(f["figure_id"])) if seq_of(f["figure_id"]).isdigit() else 0)
-    dups, dup_groups, obs_of = link_maps(data, page_of)
+    links = link_maps(data)
     missed: dict[str, int] = {}
     for i, doc in enumerate(data.docs):
-        html_text, miss = doc_page(doc, i, len(data.docs), figs_by_doc.get(doc["doc_id"], []), data,
-                                   page_of, dups, obs_of)
+        figs = data.figures_of(doc["doc_id"])
+        html_text, miss = doc_page(doc, i, len(data.docs), figs, data, page_of, links)
+        del figs
         if miss:
             missed[doc["doc_id"]] = miss
         _write(html_text, out / "docs" / page_of[doc["doc_id"]])
@@ -648,9 +722,9 @@ def write_report(d: Path) -> dict:
         if re.fullmatch(r"d\d{5}\.html", p.name) and p.name not in keep:
             p.unlink()
     charts, undated = chart_groups(data, page_of)
-    _write(index_page(data, page_of, figs_by_doc, dup_groups, charts, undated, missed), out / "index.html")
-    return {"documents": len(data.docs), "figures": len(data.figs), "charts": min(len(charts), MAX_CHARTS),
-            "duplicates": len(dup_groups), "not_placed": sum(missed.values()), "index": out / "index.html"}
+    _write(index_page(data, page_of, links, charts, undated, missed), out / "index.html")
+    return {"documents": len(data.docs), "figures": data.figs.num_rows, "charts": min(len(charts), MAX_CHARTS),
+            "duplicates": len(links.groups), "not_placed": sum(missed.values()), "index": out / "index.html"}
 
 
 def main(args) -> int:
