@@ -8,6 +8,7 @@ approximation, the noun it counts, and its span. Rules and their examples live s
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -358,6 +359,8 @@ def find(text: str) -> list[Figure]:
                             approx=approx, decimal=val))
         take(a, b)
 
+    # a number too long for a float64 (400 digits) is no quantity of this world
+    found = [f for f in found if math.isfinite(f.value)]
     found.sort(key=lambda f: f.start)
     found = _bare_partners(text, found, rules)
     _link_neighbours(text, found)

@@ -8,7 +8,7 @@ number) and its sentence. Vocabulary lives in ``data/meaning.yaml``; the metric 
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import lru_cache
 from importlib import resources
@@ -196,13 +196,14 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
         art = arts[ai]
         periods = scan(text, art.start, art.end, published, context_year=carry_year)
         first_event = next((p for p in periods if p.event), None)
+        positions = [p.pos for p in periods]
         prev: Figure | None = None
         parent: Figure | None = None  # the last count before a 其中: 重点项目105个，其中工业项目35个
         prev_sent = (-1, -1)
         prev_status = "actual"
         for f in afigs:
             s0 = sent.before(f.start, 200)
-            s1 = sent.after(f.end)
+            s1 = min(sent.after(f.end), f.end + 200)
             f.context = text[s0:min(s1 + 1, len(text))].strip()
             same_sentence = prev is not None and prev_sent == (s0, s1)
             c0 = clause.before(f.start, 60)
@@ -233,7 +234,7 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
                 elif k < 0:
                     parent = f
             _period(f, periods, first_event, published, lead, sentence_before,
-                    prev if same_sentence else None, v)
+                    prev if same_sentence else None, v, positions)
             _status(f, sentence_before, lead, published, v,
                     prev_status if sentence_before.lstrip().startswith(("其中", "包括")) else None)
             if f.unit != "rank" or prev_sent != (s0, s1):
@@ -457,7 +458,7 @@ def _after_unit(text: str, f: Figure) -> int:
 
 
 def _period(f: Figure, periods: list[Period], first_event: Period | None, published: dt.date | None,
-            lead: str, sentence_before: str, prev: Figure | None, v) -> None:
+            lead: str, sentence_before: str, prev: Figure | None, v, positions: list[int]) -> None:
     if f.metric_text and f.metric_text.endswith(v["static"]) and \
             not _re(r"新增|增加|减少|完成|实现").search(lead):
         return  # a static attribute (占地面积, 建筑面积) has no period
@@ -466,16 +467,12 @@ def _period(f: Figure, periods: list[Period], first_event: Period | None, publis
         return  # the total investment of one named project
     if prev is not None and f.measure in ("growth", "share", "pp_change") and prev.metric_text \
             and f.metric_text and (f.metric_text.startswith(prev.metric_text)) and prev.period_end \
-            and not any(prev.end <= p.pos <= f.start for p in periods):
+            and bisect_right(positions, f.start) == bisect_left(positions, prev.end):
         # a growth rate or a share has the period of its level
         f.period, f.period_start, f.period_end = prev.period, prev.period_start, prev.period_end
         return
-    cur = None
-    for p in periods:
-        if p.pos <= f.start:
-            cur = p
-        else:
-            break
+    i = bisect_right(positions, f.start)  # periods are in order of position
+    cur = periods[i - 1] if i else None
     if first_event is not None and _re(r"此次|本次|这次|当天|当日|活动中").search(sentence_before):
         cur = first_event  # 此次集中开工的27个项目: the event the article reports
     if cur is None:

@@ -8,6 +8,7 @@ clean index back to the raw text, so ``raw[start:end]`` is always the figure as 
 from __future__ import annotations
 
 import unicodedata
+from importlib import resources
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -40,7 +41,8 @@ _compiled = lru_cache(maxsize=1024)(regex.compile)
 @lru_cache(maxsize=1)
 def fold_table() -> dict[int, str]:
     """A str.translate table mapping each BMP character whose NFKC form is a single other
-    character to that character (full-width digits, letters, punctuation, ％, ＝ …)."""
+    character to that character (full-width digits, letters, punctuation, ％, ＝ …), and the
+    traditional characters of ``data/traditional.txt`` to simplified ones."""
     table: dict[int, str] = {}
     for cp in range(0x80, 0x10000):
         if 0xD800 <= cp <= 0xDFFF:
@@ -51,6 +53,10 @@ def fold_table() -> dict[int, str]:
             table[cp] = n
     for k, v in _EXTRA.items():
         table[ord(k)] = v
+    for line in resources.files("tongji").joinpath("data/traditional.txt").read_text(encoding="utf-8").splitlines():
+        parts = line.split()
+        if len(parts) == 2 and not line.startswith("#") and len(parts[0]) == len(parts[1]) == 1:
+            table[ord(parts[0])] = parts[1]
     # keep CJK punctuation that carries clause structure
     for keep in "，。；：？！（）":
         table.pop(ord(keep), None)
