@@ -221,6 +221,8 @@ def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, in_phr
             return True
         if num == "万" or num == "亿" or num == "千" or num == "百" and unit not in ("元",):
             return True
+    if unit == "个" and text.startswith(("月", "季度", "小时", "工作日"), end):
+        return True  # 前10个月, 两个季度: a stretch of time, not a count
     if unit == "度" and not ("电" in text[max(0, start - 15):start] or text.startswith("电", end)):
         return True
     if unit in ("岁", "周岁") and not num[0].isdigit():

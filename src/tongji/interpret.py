@@ -83,12 +83,14 @@ _PLACE_SUFFIX = regex.compile(r"(?:示范区|高新区|开发区|产业集聚区
 _GENERIC = {"全区", "该区", "本区", "我区", "辖区", "园区", "城区", "社区", "小区", "景区", "片区", "全县",
             "全市", "我市", "本市", "全省", "我省", "新城区", "主城区", "中心城区", "市区", "校区", "库区", "矿区",
             "功能区", "集聚区", "试验区", "保护区", "先行区"}
-_NOT_NAME = set("全本该我各区县市省的和与在了是为对到个一等及、，。暨会委府政党人大中上下老街路说指出")
+_NOT_NAME = set("全本该我各区县市省的和与在了是为对到个一等及、，。暨会委府政党人大中上下老街路说指出"
+                "者从据获悉讯报记向将被把由其此该这那")
 
 
 def home_places(text: str, place: str | None) -> dict[str, str]:
     """The page's home place, city and province: from ``place`` or the most named ones."""
     counts: Counter = Counter()
+    at_boundary: set[str] = set()  # names printed after punctuation or at the start
     for m in _PLACE_SUFFIX.finditer(text):
         w = m.group()
         if len(w) > 1:
@@ -101,8 +103,12 @@ def home_places(text: str, place: str | None) -> dict[str, str]:
                 word = name + w
                 if word not in _GENERIC and not word.endswith(("社区", "小区", "园区", "景区")):
                     counts[word] += 1
+                    before = text[i - k - 1] if i - k > 0 else ""
+                    if not before or before in _NOT_NAME or not _re(r"\p{Han}").match(before):
+                        at_boundary.add(word)
     def most(suffixes):
-        c = [(n, w) for w, n in counts.items() if w.endswith(suffixes)]
+        # a place the page names more than once, or once standing alone
+        c = [(n, w) for w, n in counts.items() if w.endswith(suffixes) and (n >= 2 or w in at_boundary)]
         return max(c)[1] if c else None
     home = place or most(("示范区", "高新区", "开发区", "新区", "区", "县"))
     if not home:
@@ -355,6 +361,9 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
     phrase = _re(r"(?:比上年同期|比去年同期|比上年末|比上年|比去年|较上年|较去年|比年初|较年初|比上月|同比|环比)").sub("", phrase)
     phrase = _re(r"(?:增长|增速|增幅|下降|提高|提升|上涨|下滑|回落|降低|减少|增产|减产|年均增长)(?:了|为|达)?$").sub("", phrase)
     phrase = _re(r"(?:新增|净增|增加)$").sub("", phrase)
+    phrase = _re(r"(?:达产后|建成后|投产后|建成投产后|届时)").sub("", phrase)
+    # 增速比1—9月加快: the gap of a growth rate; the metric is the one that grows
+    phrase = _re(r"(?:增速|增幅)?比.{0,8}?(?:加快|提高|回落|放缓|下降|上升|高|低)了?$").sub("", phrase)
     if share_phrase:
         metric = phrase[phrase.index("占"):].rstrip("的").strip(_PUNCT)
         metric = _re(r"(?:比例|比重)?(?:达到|达|为)?$").sub("", metric)
@@ -397,6 +406,8 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
         if front and is_entity and not _has_any(front, v["home"] + v["city"] + v["province"]) and len(front) <= 16:
             subject = front
             metric = ("完成" + head) if verb == "完成" and not head.startswith("完成") else head
+    if metric in ("增速", "增幅", "增长", "增长率", "速度"):
+        metric = ""
     if not metric and prev is not None and prev.metric_text:
         # 总数达12家, 约合360亩, 分别增长21.4%: the metric of the figure before
         metric = prev.metric_text
@@ -429,6 +440,15 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
         m = _SECTOR.match(metric or "")
         if m and m.group(1) not in v["not_sectors"]:
             subject = m.group(1)  # 高新技术产业增加值: the sector is the subject
+    head_of_clause = _LEAD_NOISE.sub("", text[clause_start:f.start]).lstrip(_PUNCT)
+    anaphor = _re(r"^(?:该|此|这个?)(公司|企业|项目|集团)|^(公司|集团)").match(head_of_clause)
+    if anaphor:
+        kind = anaphor.group(1) or anaphor.group(2)
+        pattern = _NAMED_PROJECT if kind == "项目" else _NAMED_ORG
+        named = [x for x in pattern.findall(text[max(0, clause_start - 400):f.start])
+                 if not x.startswith(("该", "此", "这"))]
+        if named:
+            subject = named[-1]  # 该项目, 公司: the company or project named before
     f.metric_text = _clean_metric(metric) or None
     # a share is catalogued as the part's indicator: 税收收入占一般公共预算收入 -> 税收收入
     f.metric_id = metric_id_of(f.metric_text.split("占")[0] if f.measure == "share" and f.metric_text
@@ -512,6 +532,8 @@ def _status(f: Figure, sentence_before: str, lead: str, published: dt.date | Non
     f.status = status
 
 
+_NAMED_PROJECT = regex.compile(r"[\p{Han}\d.（）()]{4,40}?项目")
+_NAMED_ORG = regex.compile(r"[\p{Han}（）()]{2,24}?(?:股份有限公司|有限责任公司|有限公司|集团|公司)")
 _NAMED_THING = regex.compile(
     r"[\p{Han}]{2,10}?(?:公园|南园|产业园|科技园|园区|幼儿园|小学|中学|学校|医院|大厦|广场|综合体|小镇|基地|中心|城|园)"
     r"(?=[，,。、及和与等(（]|$)")

@@ -74,6 +74,7 @@ def _patterns():
         rf"(?P<asof>截至|截止|截止到|到)?(?:"
         rf"(?P<plan>(?:{plans}))(?:”|\")?(?:期间|时期|以来|末|规划期)"
         rf"|{YEAR}?(?P<half>{halves})"
+        rf"|{YEAR}?前(?P<firstn>{CNM})个?月"
         rf"|{YEAR}?(?P<m1>{CNM})(?:月份?)?(?:至|到|-|—|~|－)(?P<m2>{CNM})月(?:份)?(?P<mend>底|末)?"
         rf"|{YEAR}?(?P<m>{CNM})月(?:份)?(?P<d>\d{{1,2}})[日号]"
         rf"|{YEAR}?(?P<mo>{CNM})月(?:份)?(?P<moend>底|末|初)?"
@@ -148,6 +149,11 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
                 if yy:
                     m1, m2 = vocab()["periods"]["halves"][m["half"]]
                     p = months_period(yy, m1, m2, pos=b)
+            elif m["firstn"]:
+                n = _cn_int(m["firstn"])
+                yy = y or default_year(n, b)
+                if yy and 1 <= n <= 12:
+                    p = months_period(yy, 1, n, pos=b)
             elif m["m1"]:
                 yy = y or default_year(_cn_int(m["m2"]), b)
                 m1, m2 = _cn_int(m["m1"]), _cn_int(m["m2"])
