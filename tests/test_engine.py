@@ -179,7 +179,7 @@ def test_bench_runs_end_to_end_without_the_peer(tmp_path):
 
     out = tmp_path / "BENCH.md"
     cp = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--mb", "0.1", "--jobs", "1",
-                         "--no-small", "--work", str(tmp_path / "w"), "--out", str(out),
+                         "--no-small", "--wait-idle", "0", "--retries", "0", "--work", str(tmp_path / "w"), "--out", str(out),
                          "--peer-python", str(tmp_path / "missing" / "python")],
                         capture_output=True, text=True, cwd=ROOT)
     assert cp.returncode == 0, cp.stderr
