@@ -28,7 +28,7 @@ bench: $(STAMP)
 	@$(PEER)/bin/python -c "import jionlp" >/dev/null 2>&1 || \
 	  { rm -rf $(PEER) && $(PYTHON) -m venv $(PEER) && $(PEER)/bin/python -m pip install --quiet jionlp; } || \
 	  { echo "bench: the peer (jionlp) could not be installed; the benchmark goes on without it"; rm -rf $(PEER); }
-	$(BIN)/python bench/run.py --mb $(BENCH_MB)
+	$(BIN)/python bench/run.py --mb $(BENCH_MB) --peer-python $(PEER)/bin/python
 
 clean:
 	rm -rf data/dataset
