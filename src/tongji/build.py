@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import ingest
+from .output import Stage, recover
 from .pipeline import analyse
 from .tables import arrow_schema, figure_row, to_table
 
@@ -195,13 +196,15 @@ class TableWriter:
     (the last one shorter): the bytes depend on the rows only, never on how they arrived.
     Written to a temporary file beside the target and renamed on ``close``."""
 
-    def __init__(self, name: str, path: Path, rows: int = ROW_GROUP_ROWS):
+    def __init__(self, name: str, path: Path, rows: int = ROW_GROUP_ROWS, stage: Stage | None = None):
         self.schema = arrow_schema(name)
         self.path = Path(path)
         self.rows = rows
+        self.stage = stage
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # a fresh name beside the target (created by the writer, so with the usual permissions)
-        self.tmp = str(self.path.parent / f".{self.path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
+        self.tmp = str(stage.temp_for(self.path) if stage is not None else
+                       self.path.parent / f".{self.path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
         self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd", use_dictionary=True,
                                        write_statistics=True)
         self.pending: list[pa.Table] = []
@@ -228,7 +231,8 @@ class TableWriter:
             self._write(pa.concat_tables(self.pending) if self.pending else self.schema.empty_table())
         self.pending, self.n_pending = [], 0
         self.writer.close()
-        os.replace(self.tmp, self.path)
+        if self.stage is None:
+            os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
         try:
@@ -326,8 +330,10 @@ def build(input_dir: Path, out_dir: Path, *, jobs: int | None = None, engine="lo
         progress = sys.stderr.isatty()
 
     out_dir.mkdir(parents=True, exist_ok=True)
+    recover(out_dir)
     store = Cache(out_dir) if cache else None
-    writers = {name: TableWriter(name, out_dir / f"{name}.parquet") for name in TABLES}
+    stage = Stage(out_dir)
+    writers = {name: TableWriter(name, out_dir / f"{name}.parquet", stage=stage) for name in TABLES}
     s = BuildSummary(0, 0, 0, 0.0, 0.0)
     bar = _Progress(bool(progress), sum(sizes), "tongji build")
     eng = make_engine(engine, jobs, scheduler)
@@ -359,21 +365,23 @@ def build(input_dir: Path, out_dir: Path, *, jobs: int | None = None, engine="lo
                 bar.advance(out.n_src_bytes, out.documents)
         for w in writers.values():
             w.close()
+        from .dataset import finish
+
+        counts = finish(out_dir, stage, Path(writers["figures"].tmp)) or {}
+        stage.commit()
         ok = True
     finally:
         bar.close()
         if not ok:
             for w in writers.values():
                 w.abort()
+            stage.abort()
         if store is not None:
             try:
                 if ok:
                     store.prune([t.doc_id for t in tasks])
             finally:
                 store.close()
-    from .dataset import finish
-
-    counts = finish(out_dir) or {}
     if "observations" in counts:
         s.observations = counts["observations"]
     s.seconds = time.perf_counter() - t0
@@ -389,17 +397,20 @@ def write_tables(results: list[DocResult], out_dir: Path, t0: float) -> BuildSum
         "figures": to_table("figures", [f for r in results for f in r.figures]),
         "articles": to_table("articles", [a for r in results for a in r.articles]),
     }
-    for name in TABLES:
-        w = TableWriter(name, out_dir / f"{name}.parquet")
-        try:
-            w.add(tables[name])
-            w.close()
-        except BaseException:
-            w.abort()
-            raise
     from .dataset import finish
 
-    finish(out_dir)
+    recover(out_dir)
+    stage = Stage(out_dir)
+    try:
+        for name in TABLES:
+            w = TableWriter(name, out_dir / f"{name}.parquet", stage=stage)
+            w.add(tables[name])
+            w.close()
+        finish(out_dir, stage, stage.pairs[TABLES.index("figures")][0])
+        stage.commit()
+    except BaseException:
+        stage.abort()
+        raise
     return BuildSummary(len(results), tables["figures"].num_rows,
                         sum(r.doc["status"] != "ok" for r in results),
                         time.perf_counter() - t0, sum(r.n_bytes for r in results) / 1e6,

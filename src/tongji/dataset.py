@@ -60,16 +60,17 @@ FIGURE_COLUMNS = ["doc_id", "figure_id", "value", "unit", "raw_value", "approx",
                   "period_start", "period_end", "status", "published"]
 
 
-def finish(out_dir: Path) -> dict:
-    """Derive the analysis tables from the figures and documents already written to out_dir.
-    Returns counts for the build summary."""
+def finish(out_dir: Path, stage=None, figures_path: Path | None = None) -> dict:
+    """Derive the analysis tables from the figures written to out_dir (or to figures_path,
+    not yet in place). With a ``output.Stage`` the tables join it, to be renamed into place
+    with the others. Returns counts for the build summary."""
     out_dir = Path(out_dir)
-    obs = observations(pq.read_table(out_dir / "figures.parquet", columns=FIGURE_COLUMNS,
+    obs = observations(pq.read_table(figures_path or out_dir / "figures.parquet", columns=FIGURE_COLUMNS,
                                      read_dictionary=DICTIONARY_COLUMNS))
-    write_parquet(obs, out_dir / "observations.parquet")
+    write_parquet(obs, out_dir / "observations.parquet", stage)
     metrics = metrics_table()
-    write_parquet(metrics, out_dir / "metrics.parquet")
-    write_text(datapackage(metrics.to_pylist()), out_dir / "datapackage.json")
+    write_parquet(metrics, out_dir / "metrics.parquet", stage)
+    write_text(datapackage(metrics.to_pylist()), out_dir / "datapackage.json", stage)
     return {"observations": obs.num_rows, "conflicts": pc.sum(obs["conflict"]).as_py() or 0,
             "metrics": metrics.num_rows}
 

@@ -94,10 +94,12 @@ def _plausibility(text: str) -> tuple[float, int]:
     return (good / total if total else 1.0), total
 
 
+_CONTROL_RE = regex.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
+
+
 def _controls(text: str) -> int:
     """Control characters (other than line breaks and tabs) and U+FFFD in the first characters."""
-    return sum(1 for c in text[:_CONTROL_SAMPLE]
-               if (ord(c) < 32 and c not in "\r\n\t\f\v") or 0x7F <= ord(c) < 0xA0 or c == "\ufffd")
+    return len(_CONTROL_RE.findall(text, 0, _CONTROL_SAMPLE))
 
 
 _errors = threading.local()

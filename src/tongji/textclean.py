@@ -88,7 +88,13 @@ class Clean:
         return int(self.index[start]), int(self.index[end - 1]) + 1
 
 
+@lru_cache(maxsize=4)
 def clean(raw: str) -> Clean:
+    """The clean view of raw (cached: date inference and extraction share one per page)."""
+    return _clean(raw)
+
+
+def _clean(raw: str) -> Clean:
     folded = raw.translate(fold_table())
     n = len(folded)
     keep = np.ones(n, dtype=bool)
