@@ -1,6 +1,7 @@
 """Extraction throughput of one extractor over the pages of a folder, in this process.
 
     python bench/extract_speed.py tongji PAGES_DIR [--limit-mb N]
+    python bench/extract_speed.py tongji-figures PAGES_DIR   (figures without their meaning)
     bench/.venv-peer/bin/python bench/extract_speed.py jionlp PAGES_DIR [--limit-mb N]
 
 Reads every ``*.txt`` below PAGES_DIR (sorted, UTF-8) first, warms the extractor up on one
@@ -37,6 +38,10 @@ def extractor(name: str):
         import tongji
 
         return tongji.extract, tongji.__version__
+    if name == "tongji-figures":
+        import tongji
+
+        return (lambda text: tongji.extract(text, meaning=False)), tongji.__version__
     if name == "jionlp":
         with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
             import jionlp  # prints a banner on import
@@ -48,7 +53,7 @@ def extractor(name: str):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("extractor", choices=["tongji", "jionlp"])
+    ap.add_argument("extractor", choices=["tongji", "tongji-figures", "jionlp"])
     ap.add_argument("pages", help="folder of *.txt pages")
     ap.add_argument("--limit-mb", type=float, help="only the first pages, up to this many MB")
     a = ap.parse_args(argv)
