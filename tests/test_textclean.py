@@ -35,3 +35,9 @@ def test_map_is_monotonic_and_in_range(raw):
         assert 0 <= i < len(raw)
         assert i > prev
         prev = i
+
+
+def test_a_numbered_heading_stays_a_paragraph():
+    c = clean("增长6.4%。\n三、工业和建筑业\n全年全部工业增加值112.4亿元")
+    assert c.text == "增长6.4%。\n三、工业和建筑业\n全年全部工业增加值112.4亿元"
+    assert clean("全年粮食\n总产量81.6万吨").text == "全年粮食总产量81.6万吨"

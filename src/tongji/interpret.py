@@ -235,7 +235,8 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
                     pmod = parent.metric_text[: -len(f.counted)]
                     if mod and not parent.metric_text.startswith(mod) and mod not in pmod:
                         # 工业 + 重点项目 -> 工业重点项目; 集中开工 + 工业项目 -> 集中开工工业项目
-                        f.metric_text = (mod + parent.metric_text) if len(pmod) <= 2 else (pmod + f.metric_text)
+                        f.metric_text = (mod + parent.metric_text) if len(pmod) <= 2 or _re(r"以上|以下").search(mod) \
+                            else (pmod + f.metric_text)
                         f.metric_id = metric_id_of(f.metric_text)
                 elif k < 0:
                     parent = f
@@ -339,7 +340,7 @@ def _np_after(text: str, pos: int) -> str:
 
 
 def _clean_metric(m: str) -> str:
-    return m.replace("、", "").strip(_PUNCT)
+    return m.strip(_PUNCT.replace("、", "")).strip("、")
 
 
 def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Figure | None,
@@ -361,9 +362,9 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
     phrase = _re(r"(?:比上年同期|比去年同期|比上年末|比上年|比去年|较上年|较去年|比年初|较年初|比上月|同比|环比)").sub("", phrase)
     phrase = _re(r"(?:增长|增速|增幅|下降|提高|提升|上涨|下滑|回落|降低|减少|增产|减产|年均增长)(?:了|为|达)?$").sub("", phrase)
     phrase = _re(r"(?:新增|净增|增加)$").sub("", phrase)
-    phrase = _re(r"(?:达产后|建成后|投产后|建成投产后|届时)").sub("", phrase)
+    phrase = _re(r"(?:达产后|建成后|投产后|建成投产后|届时|扣除价格因素(?:后)?|按可比价格?计算|实际(?=增长|下降|$))").sub("", phrase)
     # 增速比1—9月加快: the gap of a growth rate; the metric is the one that grows
-    phrase = _re(r"(?:增速|增幅)?比.{0,8}?(?:加快|提高|回落|放缓|下降|上升|高|低)了?$").sub("", phrase)
+    phrase = _re(r"(?:增速|增幅)?比.{0,16}?(?:加快|提高|回落|放缓|下降|上升|高|低)了?$").sub("", phrase)
     if share_phrase:
         metric = phrase[phrase.index("占"):].rstrip("的").strip(_PUNCT)
         metric = _re(r"(?:比例|比重)?(?:达到|达|为)?$").sub("", metric)
@@ -371,6 +372,9 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
         metric = _strip(phrase)
     after = _after_unit(text, f)
     np_after = _np_after(text, after) if f.unit not in ("percent", "permille", "percentage_point") else ""
+    if prev is not None and prev.approx in ("at_least", "at_most") and text[prev.end:f.start] == lead \
+            and lead.startswith(("以上", "以下")) and metric.startswith(("以上", "以下")):
+        metric = text[prev.start:prev.end] + metric  # 10亿元以上项目36个: the class the threshold defines
     if f.unit == "count" and np_after:
         # 此次集中开工的27个项目 -> 集中开工项目; 确保今年105个重点项目 -> 重点项目
         base = metric[:-1] if metric.endswith("的") and len(metric) <= 9 else ""
@@ -379,7 +383,8 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
                                             and _ends_with_any(metric, v["verbs2"])):
         # 成功调增8.3平方公里建设用地, 5万亩土地规模整治项目
         metric = np_after
-    elif not metric and f.unit == "count" and f.counted and f.counted != f.raw_unit:
+    elif not metric and f.unit == "count" and f.counted and f.counted != f.raw_unit \
+            and (prev is None or not prev.metric_text):
         metric = f.counted
     # a catalogued name ends the phrase: keep it whole (规模以上工业增加值)
     alias = _catalogue_suffix(metric)

@@ -204,7 +204,12 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
                     p = year_period(pub_year - 1, pos=b)
                 cur_year, explicit = pub_year - 1, True
             elif m["wy"]:
-                yy = cur_year if explicit or not published or published.month > 2 else pub_year - 1
+                # 全年 with no year named: the year just ended when the page appears in its first
+                # half and the sentence reports rather than plans; else the publication year
+                yy = cur_year
+                if not explicit and published and published.month <= 6 and cur_year == pub_year \
+                        and not _plan_cue().search(text[b:b + 60].split("。", 1)[0]):
+                    yy = pub_year - 1
                 if yy:
                     p = year_period(yy, pos=b)
             elif m["now"] and published:

@@ -18,6 +18,11 @@ import regex
 _WS = regex.compile(r"\s+")
 _PARA = regex.compile(r"\n[^\S\n]*\n")
 
+# numbered headings of reports and communiqués: 二、农业, （三）工业, 第四部分
+_HEADING = r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]{1,3}[部章节])"
+_HEADING_AHEAD = regex.compile(_HEADING + r"[^\n，。；]{1,14}(?:\n|$)")
+_HEADING_LINE = regex.compile(r"^" + _HEADING + r"[^\n，。；]{1,14}$", regex.MULTILINE)
+
 # a paragraph never starts with these: a blank line before them is a column break
 _NO_START = set("，。、；：？！,.;:?!%）)”’") | set("个亿万元")
 
@@ -115,6 +120,11 @@ def _clean(raw: str) -> Clean:
                 repl.append((a, "\n"))
                 keep[a] = True
                 para_start = b
+            continue
+        if "\n" in run and (_HEADING_AHEAD.match(folded, b) or _HEADING_LINE.search(folded, para_start, a)):
+            repl.append((a, "\n"))  # a numbered heading (二、农业) is a paragraph of its own
+            keep[a] = True
+            para_start = b
             continue
         left, right = folded[a - 1], folded[b]
         if left.isdigit() and right == "." or left == "." and right.isdigit():
