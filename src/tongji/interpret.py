@@ -66,15 +66,23 @@ def catalogue() -> tuple[dict[str, str], tuple[str, ...]]:
 
 
 def metric_id_of(text: str | None) -> str | None:
-    """The catalogue id of a metric phrase: its longest suffix that is an alias."""
+    """The catalogue id of a metric phrase: the phrase is an alias, once the words that do not
+    change what is measured are taken off its front (全区, 全年, 实现, 完成, 累计). A
+    sub-category (工业重点项目, 10亿元以上项目) is not its parent indicator: no id."""
     if not text:
         return None
     alias, _ = catalogue()
-    for i in range(0, len(text) - 1):
-        hit = alias.get(text[i:])
-        if hit:
-            return hit
-    return None
+    if text in alias:
+        return alias[text]
+    rest = _neutral_prefix().sub("", text)
+    return alias.get(rest)
+
+
+@lru_cache(maxsize=1)
+def _neutral_prefix():
+    v = vocab()
+    words = v["home_words"] + v["city_words"] + v["province_words"] + v["neutral_prefixes"]
+    return regex.compile("^(?:" + "|".join(sorted(map(regex.escape, words), key=len, reverse=True)) + ")+")
 
 
 # ---------------------------------------------------------------- places
@@ -547,6 +555,22 @@ _ENUM_LIST = regex.compile(r"((?:[\p{Han}A-Za-z]{2,8}、)+[\p{Han}A-Za-z]{2,8}?)
 _PLACE_END = regex.compile(r"^(\p{Han}{1,8}?(?:县|区|市|镇|乡|省|街道))(.*)$")
 
 
+def _split_metric(members: list[Figure]) -> bool:
+    """``新申请和授权专利980件、640件``: n counts of one noun after n qualifiers joined by 和/、
+    each get their own metric (新申请专利, 授权专利)."""
+    first = members[0]
+    noun, metric = first.counted or "", first.metric_text or ""
+    if first.unit != "count" or len(noun) < 2 or not metric.endswith(noun):
+        return False
+    parts = _re(r"[和、及与]").split(metric[: -len(noun)])
+    if len(parts) != len(members) or not all(parts):
+        return False
+    for f, p in zip(members, parts):
+        f.metric_text = p + noun
+        f.metric_id = metric_id_of(f.metric_text)
+    return True
+
+
 def _respectively(text: str, figs: list[Figure]) -> None:
     """``装备制造、食品加工两大主导产业分别实现产值86亿元和54亿元``: the n figures of a list
     after 分别 take the n names listed before it, in order, as subjects — or, when the names
@@ -556,9 +580,21 @@ def _respectively(text: str, figs: list[Figure]) -> None:
         if f.group is not None and f.role is None:
             groups.setdefault(f.group, []).append(f)
     done: list[tuple[str, list[Figure]]] = []
+    split: list[tuple[str, str, list[Figure]]] = []  # (context, shared metric, members)
     for members in groups.values():
         first = members[0]
         n = len(members)
+        shared = first.metric_text
+        if all(f.metric_text == shared for f in members) and shared:
+            if _split_metric(members):
+                split.append((first.context, shared, members))
+            else:
+                # 同比分别增长21.4%、24.1% after 新申请和授权专利980件、640件: the same order
+                for ctx, old, ms in reversed(split):
+                    if ctx == first.context and old == shared and len(ms) == n:
+                        for f, g in zip(members, ms):
+                            f.metric_text, f.metric_id = g.metric_text, g.metric_id
+                        break
         k = first.context.find(first.text.replace("\n", "").replace(" ", "")[:2])
         before = first.context[:k] if k > 0 else first.context
         enum = list(_ENUM_LIST.finditer(before))
