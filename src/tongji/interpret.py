@@ -522,10 +522,7 @@ def _period(f: Figure, periods: list[Period], first_event: Period | None, publis
 
 def _status(f: Figure, sentence_before: str, lead: str, published: dt.date | None, v,
             inherited: str | None) -> None:
-    s = sentence_before
-    for w in v["plan_not"]:
-        if w in s:
-            s = s.replace(w, "·" * len(w))
+    s = _alternation(v["plan_not"], False).sub(lambda m: "·" * len(m.group()), sentence_before)
     status = inherited or "actual"
     if _has_any(lead, v["actual"]):
         f.status = "actual"

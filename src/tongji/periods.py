@@ -70,7 +70,7 @@ def _patterns():
     last_year = "|".join(sorted(v["last_year"], key=len, reverse=True))
     plans = "|".join(v["plans"])
     pat = regex.compile(
-        r"(?=[\d截到十今本年当去上前全目现一二三四五六七八九两第下过近])"
+        r"(?=[\d截到今本年当去上前全目现第下过近]|[一二三四五六七八九两十]{1,3}(?:月|季|个月|年|五))"
         rf"(?P<asof>截至|截止|截止到|到)?(?:"
         rf"(?P<plan>(?:{plans}))(?:”|\")?(?:期间|时期|以来|末|规划期)"
         rf"|{YEAR}?(?P<half>{halves})"

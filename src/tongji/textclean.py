@@ -21,7 +21,7 @@ _PARA = regex.compile(r"\n[^\S\n]*\n")
 # numbered headings of reports and communiqués: 二、农业, （三）工业, 第四部分
 _HEADING = r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]{1,3}[部章节])"
 _HEADING_AHEAD = regex.compile(_HEADING + r"[^\n，。；]{1,14}(?:\n|$)")
-_HEADING_LINE = regex.compile(r"^" + _HEADING + r"[^\n，。；]{1,14}$", regex.MULTILINE)
+_HEADING_LINE = regex.compile(_HEADING + r"[^\n，。；]{1,14}")
 
 # a paragraph never starts with these: a blank line before them is a column break
 _NO_START = set("，。、；：？！,.;:?!%）)”’") | set("个亿万元")
@@ -73,6 +73,14 @@ def _is_wordy(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
 
+def _heading_before(t: str, a: int) -> bool:
+    """Is the line that ends at a a numbered heading (二、农业)? Headings are short lines."""
+    start = t.rfind("\n", max(0, a - 24), a) + 1
+    if start == 0 and a > 24:
+        return False
+    return _HEADING_LINE.fullmatch(t, start, a) is not None
+
+
 def _letter_spaced(t: str, a: int, b: int) -> bool:
     """True when the characters around a one-space gap are spaced one by one
     (``投 资 5 6 . 8 亿``), so the gap is inside a number, not between two numbers."""
@@ -121,7 +129,7 @@ def _clean(raw: str) -> Clean:
                 keep[a] = True
                 para_start = b
             continue
-        if "\n" in run and (_HEADING_AHEAD.match(folded, b) or _HEADING_LINE.search(folded, para_start, a)):
+        if "\n" in run and (_HEADING_AHEAD.match(folded, b) or _heading_before(folded, a)):
             repl.append((a, "\n"))  # a numbered heading (二、农业) is a paragraph of its own
             keep[a] = True
             para_start = b
