@@ -324,3 +324,23 @@ def test_readme_examples_run(built, tmp_path, monkeypatch, capsys):
     pivot = duckdb.sql(sql[0]).df()
     level = pivot[(pivot.subject == "示范区") & (pivot.measure == "level")]
     assert level["2016"].tolist() == [12_430_000_000]
+
+
+def test_observations_made_part_by_part_are_the_same(built, tmp_path, monkeypatch):
+    """Large inputs are split by (subject, metric) into parts of bounded size; the table does
+    not depend on how many parts there are."""
+    import shutil
+
+    import tongji.dataset as dataset
+
+    whole, parts = tmp_path / "whole", tmp_path / "parts"
+    for d in (whole, parts):
+        d.mkdir()
+        shutil.copy(built / "figures.parquet", d)
+    dataset.finish(whole)
+    monkeypatch.setattr(dataset, "BUCKET_ROWS", 25)
+    pieces = list(dataset._figure_parts(parts / "figures.parquet"))
+    assert len(pieces) > 5 and max(p.num_rows for p in pieces) <= 25 + 20
+    dataset.finish(parts)
+    assert (whole / "observations.parquet").read_bytes() == (parts / "observations.parquet").read_bytes()
+    assert not [p for p in parts.iterdir() if p.name.startswith(".parts-")]

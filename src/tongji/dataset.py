@@ -60,19 +60,99 @@ FIGURE_COLUMNS = ["doc_id", "figure_id", "value", "unit", "raw_value", "approx",
                   "period_start", "period_end", "status", "published"]
 
 
+# figures per part when observations are made part by part (bounded memory)
+BUCKET_ROWS = 1_000_000
+
+
 def finish(out_dir: Path, stage=None, figures_path: Path | None = None) -> dict:
     """Derive the analysis tables from the figures written to out_dir (or to figures_path,
     not yet in place). With a ``output.Stage`` the tables join it, to be renamed into place
-    with the others. Returns counts for the build summary."""
+    with the others. Returns counts for the build summary.
+
+    Observations are made part by part: the figures are split by (subject, metric) into
+    parts of at most BUCKET_ROWS figures, consecutive in the observations' sort order, so
+    memory stays bounded and the table is the same whatever the number of parts."""
+    from .build import TableWriter
+
     out_dir = Path(out_dir)
-    obs = observations(pq.read_table(figures_path or out_dir / "figures.parquet", columns=FIGURE_COLUMNS,
-                                     read_dictionary=DICTIONARY_COLUMNS))
-    write_parquet(obs, out_dir / "observations.parquet", stage)
+    source = Path(figures_path or out_dir / "figures.parquet")
+    writer = TableWriter("observations", out_dir / "observations.parquet", stage=stage)
+    n_obs = n_conflicts = 0
+    try:
+        for part in _figure_parts(source):
+            obs = observations(part)
+            writer.add(obs)
+            n_obs += obs.num_rows
+            n_conflicts += pc.sum(obs["conflict"]).as_py() or 0
+        writer.close()
+    except BaseException:
+        writer.abort()
+        raise
     metrics = metrics_table()
     write_parquet(metrics, out_dir / "metrics.parquet", stage)
     write_text(datapackage(metrics.to_pylist()), out_dir / "datapackage.json", stage)
-    return {"observations": obs.num_rows, "conflicts": pc.sum(obs["conflict"]).as_py() or 0,
-            "metrics": metrics.num_rows}
+    return {"observations": n_obs, "conflicts": n_conflicts, "metrics": metrics.num_rows}
+
+
+_LAST = "\U0010ffff"  # stands for null: sorts after every string, as nulls do
+
+
+def _pairs(t: pa.Table) -> pa.Table:
+    """(subject, metric) of each figure, as strings (null as _LAST, so that keys join)."""
+    metric = pc.coalesce(t["metric_id"].cast(pa.string()), t["metric_text"].cast(pa.string()), _LAST)
+    return pa.table({"subject": pc.coalesce(t["subject"].cast(pa.string()), _LAST), "metric": metric})
+
+
+def _figure_parts(path: Path):
+    """The figures of a figures.parquet in parts of at most BUCKET_ROWS rows (one part per
+    run of (subject, metric) keys in sort order; a single key larger than that is one part)."""
+    pf = pq.ParquetFile(path)
+    if pf.metadata.num_rows <= BUCKET_ROWS:
+        yield pq.read_table(path, columns=FIGURE_COLUMNS, read_dictionary=DICTIONARY_COLUMNS)
+        return
+    # 1. how many figures each (subject, metric) has
+    counts = None
+    for i in range(pf.num_row_groups):
+        rg = pf.read_row_group(i, columns=["subject", "metric_id", "metric_text"])
+        c = _pairs(rg).group_by(["subject", "metric"]).aggregate([([], "count_all")])
+        counts = c if counts is None else pa.concat_tables([counts, c])
+    counts = counts.group_by(["subject", "metric"]).aggregate([("count_all", "sum")])
+    order = pc.sort_indices(counts, [("subject", "ascending"), ("metric", "ascending")])
+    counts = counts.take(order)
+    # 2. cut the sorted keys into consecutive parts
+    part_of, total, part = [], 0, 0
+    for n in counts["count_all_sum"].to_pylist():
+        if total and total + n > BUCKET_ROWS:
+            part, total = part + 1, 0
+        part_of.append(part)
+        total += n
+    keys = pa.table({"subject": counts["subject"], "metric": counts["metric"],
+                     "part": pa.array(part_of, pa.int32())})
+    # 3. one pass over the figures into a temporary file per part, then each part in turn
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix=".parts-", dir=path.parent) as tmp:
+        writers: dict[int, pq.ParquetWriter] = {}
+        try:
+            for i in range(pf.num_row_groups):
+                rg = pf.read_row_group(i, columns=FIGURE_COLUMNS)
+                # join reorders rows: match them back by a row number
+                rg = rg.append_column("_row", pa.array(np.arange(rg.num_rows)))
+                p = _pairs(rg).append_column("_row", rg["_row"]).join(
+                    keys, ["subject", "metric"], join_type="left outer", use_threads=False)
+                p = p.sort_by("_row")
+                parts = p["part"].to_numpy(zero_copy_only=False)
+                rg = rg.drop_columns(["_row"])
+                for k in np.unique(parts):
+                    rows = rg.filter(pa.array(parts == k))
+                    if k not in writers:
+                        writers[k] = pq.ParquetWriter(f"{tmp}/{k}.parquet", rows.schema)
+                    writers[k].write_table(rows)
+        finally:
+            for w in writers.values():
+                w.close()
+        for k in sorted(writers):
+            yield pq.read_table(f"{tmp}/{k}.parquet", read_dictionary=DICTIONARY_COLUMNS)
 
 
 # ---------------------------------------------------------------- observations
