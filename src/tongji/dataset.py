@@ -60,8 +60,8 @@ FIGURE_COLUMNS = ["doc_id", "figure_id", "value", "unit", "raw_value", "approx",
                   "period_start", "period_end", "status", "published"]
 
 
-# figures per part when observations are made part by part (bounded memory)
-BUCKET_ROWS = 1_000_000
+# figures per part when observations are made part by part (bounded memory: about 300 MB)
+BUCKET_ROWS = 300_000
 
 
 def finish(out_dir: Path, stage=None, figures_path: Path | None = None) -> dict:
