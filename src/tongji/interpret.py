@@ -300,8 +300,9 @@ def _measure(f: Figure, lead: str, clause: str, v) -> None:
             f.measure = "growth"
             if _re(r"(?:下降|减少|下跌|回落|下滑|降低)[了为]?$").search(lead):
                 _negate(f)
-        elif "完成" in lead and ("计划" in lead or "任务" in lead or "目标" in lead):
-            f.measure = "rate"
+        elif ("完成" in lead and ("计划" in lead or "任务" in lead or "目标" in lead)) or \
+                _re(r"(?:为|达|是|完成)(?:年度|全年)?(?:预算|计划|目标|任务)(?:数)?的$").search(lead):
+            f.measure = "rate"  # 完成全年计划的107%, 为预算的102.3%: completion of a target
         else:
             f.measure = "level" if not _re(r"增长|增速|增幅|下降").search(lead[-6:]) else "growth"
         return
@@ -421,6 +422,9 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
             metric = ("完成" + head) if verb == "完成" and not head.startswith("完成") else head
     if metric in ("增速", "增幅", "增长", "增长率", "速度"):
         metric = ""
+    if f.measure == "rate" and prev is not None and prev.metric_text and \
+            _re(r"(?:为|达|是|完成)(?:年度|全年)?(?:预算|计划|目标|任务)(?:数)?的$").search(lead):
+        metric = prev.metric_text + "完成率"  # 为预算的102.3%: how much of its target it reached
     if not metric and prev is not None and prev.metric_text:
         # 总数达12家, 约合360亩, 分别增长21.4%: the metric of the figure before
         metric = prev.metric_text
