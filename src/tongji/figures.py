@@ -136,7 +136,8 @@ _COUNTED_CUT = regex.compile(
     r"|通上|建成|开工|投产|竣工|参加|参与|达到|共有|总数|累计|同比|比上年|分别)")
 PERSON_CLASSIFIERS = ("人", "名", "位")
 # classifiers that name what they count: 1153人次, 11批次, 52.3万剂次
-SELF_COUNTED = ("人次", "剂次", "批次", "批", "车次", "架次", "户次", "亩次")
+SELF_COUNTED = ("人次", "剂次", "批次", "批", "车次", "架次", "户次", "亩次", "辆次", "家次", "项次", "班次",
+                "标箱", "标准箱", "股")
 
 
 def _best_head(run: str, at_end: bool) -> str | None:
