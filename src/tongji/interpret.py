@@ -241,7 +241,8 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
                     # 其中，工业项目35个 under 重点项目105个 -> 工业重点项目
                     mod = f.metric_text[: -len(f.counted)]
                     pmod = parent.metric_text[: -len(f.counted)]
-                    if mod and not parent.metric_text.startswith(mod) and mod not in pmod:
+                    if mod and len(mod) <= 8 and len(pmod) <= 6 and not parent.metric_text.startswith(mod) \
+                            and mod not in pmod:
                         # 工业 + 重点项目 -> 工业重点项目; 集中开工 + 工业项目 -> 集中开工工业项目
                         f.metric_text = (mod + parent.metric_text) if len(pmod) <= 2 or _re(r"以上|以下").search(mod) \
                             else (pmod + f.metric_text)
