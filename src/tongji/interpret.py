@@ -209,7 +209,10 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
     for ai, afigs in by_art.items():
         art = arts[ai]
         periods = scan(text, art.start, art.end, published, context_year=carry_year)
-        first_event = next((p for p in periods if p.event), None)
+        # the article's first dated event or month: the period of figures printed before any
+        # time word (headlines), and of what 此次 refers to
+        first_event = next((p for p in periods if p.event or (
+            p.start and p.end and not p.stock and (p.start.year, p.start.month) == (p.end.year, p.end.month))), None)
         positions = [p.pos for p in periods]
         prev: Figure | None = None
         parent: Figure | None = None  # the last count before a 其中: 重点项目105个，其中工业项目35个
