@@ -370,6 +370,8 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
         elif _has_any(scope, v["province"]):
             subject = places["province"]
     phrase = _LEAD_NOISE.sub("", lead)
+    # 为企业融通资金: who benefits is not who the figure describes
+    beneficiary = _re(r"^(?:为|向|对|给|帮助|帮|支持|助力)").match(phrase.lstrip(_PUNCT)) is not None
     share_phrase = f.measure == "share" and "占" in phrase
     # growth words and comparisons are not part of the metric
     phrase = _re(r"(?:比上年同期|比去年同期|比上年末|比上年|比去年|较上年|较去年|比年初|较年初|比上月|同比|环比)").sub("", phrase)
@@ -417,7 +419,7 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
         c = _ENUM_COUNT.search(front)
         if c and "、" in front[: c.start()]:
             front = front[c.start():]  # 装备制造、食品加工、新材料三大主导产业 -> 三大主导产业
-        if front.startswith(("为", "向", "对", "给", "帮助", "帮", "支持")):
+        if beneficiary or front.startswith(("为", "向", "对", "给", "帮助", "帮", "支持")):
             front = ""  # 为企业融通资金: a beneficiary, not the subject
         is_entity = (bool(verb) or front.endswith(_GROUP_END)) and len(front) >= 2 \
             and not any(w in front for w in v["verbs2"]) and not front.startswith(("超额", "超", "比"))
@@ -443,7 +445,8 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
                  or metric in v["heads"] or metric.endswith(v["static"])):
         subject = prev.subject  # the rest of a sentence about one subject
     if subject == home and metric and metric.endswith(v["static"]) and not explicit_place:
-        named = _NAMED_THING.findall(text[max(0, clause_start - 80):f.start])
+        named = [x for x in _NAMED_THING.findall(text[max(0, clause_start - 80):f.start])
+                 if not _re(r"[\d余多个家座所处]|^等").search(x)]  # not a count (60余个街心公园)
         if named:
             subject = named[-1]  # 占地面积约24公顷: the area of the thing the sentence is about
     # the amount of a project group named just before: 重点项目282个，总投资1098亿元
