@@ -98,6 +98,25 @@ def _plan_cue():
     return regex.compile("|".join(sorted(map(regex.escape, words), key=len, reverse=True)))
 
 
+_ANCHOR = regex.compile(r"[年月季]|目前|当前|现阶段|以来|期间|时期")
+
+
+def _candidates(pat, text: str, start: int, end: int):
+    """Matches of pat in text[start:end], looked for only around the characters every time
+    expression holds (年, 月, 季, 目前 …): most of a page is never tried."""
+    lo = hi = -1
+    for a in _ANCHOR.finditer(text, start, end):
+        w0, w1 = max(start, a.start() - 12), min(end, a.end() + 12)
+        if w0 <= hi:
+            hi = w1
+            continue
+        if hi >= 0:
+            yield from pat.finditer(text, lo, hi)
+        lo, hi = w0, w1
+    if hi >= 0:
+        yield from pat.finditer(text, lo, hi)
+
+
 def _cn_int(s: str) -> int:
     if s.isdigit():
         return int(s)
@@ -125,7 +144,7 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
         if _plan_cue().search(rest):
             return cur_year
         return pub_year - 1
-    for m in pat.finditer(text, start, end):
+    for m in _candidates(pat, text, start, end):
         a, b = m.span()
         before = text[max(0, a - 2):a]
         if before.endswith(comp) and not m["asof"]:
