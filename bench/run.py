@@ -375,7 +375,7 @@ def main(argv=None) -> int:
         best = None
         for attempt in range(1 + max(0, a.retries)):
             wait_until_idle(a.wait_idle, say)
-            say(f"tongji build --jobs {n} …" + (f" (again: others used the CPU)" if attempt else ""))
+            say(f"tongji build --jobs {n} …" + (" (again: others used the CPU)" if attempt else ""))
             b = build_run(pages, work / f"build-j{n}", n)
             if best is None or (b["others"] or 0) < (best["others"] or 0):
                 best = b

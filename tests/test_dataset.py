@@ -12,7 +12,6 @@ import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow.parquet as pq
-import pytest
 
 from tongji import cli
 from tongji.dataset import finish, observations

@@ -19,7 +19,7 @@ from tongji.build import build, process
 from tongji.cli import main as cli
 from tongji.ingest import DecodeError, InputError, decode, decode_as, load, read_manifest
 
-from conftest import RAW, ROOT
+from conftest import RAW
 
 PAGE = "003_e2ecd0b9fc1f0dbe"
 SIMPLIFIED = (RAW / f"{PAGE}.txt").read_text(encoding="utf-8")

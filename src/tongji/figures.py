@@ -17,7 +17,7 @@ import regex
 
 from .textclean import compiled as _re
 
-from .numbers import CN_NUMERAL_CHARS, multiplier, parse_arabic, parse_chinese
+from .numbers import multiplier, parse_arabic, parse_chinese
 from .units import UnitInfo, lexicon, to_float, unit_table
 
 AR = r"(?:\d{1,3}(?:[,，]\d{3})+(?![\d])|\d+)(?:\.\d+)?"
@@ -192,10 +192,6 @@ def _strip_tail_words(s: str) -> str:
                 changed = True
                 break
     return s
-
-
-def rules_heads() -> tuple[str, ...]:
-    return _rules()["heads"]
 
 
 def _approx_before(text: str, start: int, rules) -> str | None:

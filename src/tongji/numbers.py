@@ -9,9 +9,6 @@ CN_DIGITS = {"零": 0, "〇": 0, "○": 0, "一": 1, "壹": 1, "二": 2, "贰": 
 CN_SMALL = {"十": 10, "拾": 10, "百": 100, "佰": 100, "千": 1000, "仟": 1000}
 CN_BIG = {"万": 10_000, "萬": 10_000, "亿": 100_000_000, "億": 100_000_000}
 
-#: characters that may appear in a Chinese numeral
-CN_NUMERAL_CHARS = "".join(CN_DIGITS) + "".join(CN_SMALL) + "".join(CN_BIG) + "点"
-
 
 def parse_arabic(s: str) -> Decimal:
     """``'1,234.5'`` -> Decimal('1234.5')."""
