@@ -44,6 +44,7 @@ def _vocab():
         "subject_verbs": srt(v["subject_verbs"]), "strip_lead": srt(v["strip_lead"]),
         "strip_tail": srt(v["strip_tail"]), "home": srt(v["home_words"]),
         "city": srt(v["city_words"]), "province": srt(v["province_words"]),
+        "places": srt(v["home_words"] + v["city_words"] + v["province_words"]),
         "not_sectors": frozenset(v["not_sectors"]), "verbs2": srt(v["np_verbs"]), "static": srt(v["static_metrics"]),
         "stock_re": "|".join(map(regex.escape, srt(v["stock_words"]))), "plan_not": srt(v["status"]["plan_not"]),
     }
@@ -137,7 +138,7 @@ def _strip(phrase: str) -> str:
     p = _TIME_RE.sub("", phrase).strip(_PUNCT)
     lead_re = _alternation(v["strip_lead"], False)
     tail_re = _alternation(v["strip_tail"], True)
-    place_re = _alternation(v["home"] + v["city"] + v["province"], False)
+    place_re = _alternation(v["places"], False)
     while p:
         m = lead_re.match(p) or place_re.match(p)
         if m and m.end() < len(p) or m and lead_re.match(p):
@@ -148,7 +149,7 @@ def _strip(phrase: str) -> str:
             p = p[: m.start()].rstrip(_PUNCT)
             continue
         break
-    place = _alternation(v["home"] + v["city"] + v["province"], False).match(p)
+    place = _alternation(v["places"], False).match(p)
     if place and len(p) > place.end():
         p = p[place.end():]
     return p.strip(_PUNCT)
@@ -363,7 +364,7 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
     # 占全市总量, 居全市第一, 全市前三: the city is the benchmark, not the subject
     scope = _re(r"(?:占|居|位居|位列|排名|高于|低于)(?:全市|全省|全国|我市|我省)|(?:全市|全省|全国)(?:第|前|平均)").sub(
         "", text[clause_start:f.start])
-    explicit_place = bool(_has_any(scope, v["home"] + v["city"] + v["province"]))
+    explicit_place = bool(_has_any(scope, v["places"]))
     if f.measure != "rank":
         if _has_any(scope, v["city"]):
             subject = places["city"]
@@ -423,7 +424,7 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
             front = ""  # 为企业融通资金: a beneficiary, not the subject
         is_entity = (bool(verb) or front.endswith(_GROUP_END)) and len(front) >= 2 \
             and not any(w in front for w in v["verbs2"]) and not front.startswith(("超额", "超", "比"))
-        if front and is_entity and not _has_any(front, v["home"] + v["city"] + v["province"]) and len(front) <= 16:
+        if front and is_entity and not _has_any(front, v["places"]) and len(front) <= 16:
             subject = front
             metric = ("完成" + head) if verb == "完成" and not head.startswith("完成") else head
     if metric in ("增速", "增幅", "增长", "增长率", "速度"):
