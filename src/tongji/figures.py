@@ -8,6 +8,7 @@ approximation, the noun it counts, and its span. Rules and their examples live s
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from dataclasses import dataclass
 from decimal import Decimal
@@ -291,7 +292,7 @@ def find(text: str) -> list[Figure]:
         take(a, b)
 
     # ratios: 4.9∶45.9∶49.1
-    group_id = 0
+    groups = itertools.count(1)  # one numbering for every group of the page: ratios, ranges, lists
     for m in rules["ratio"].finditer(text):
         parts = regex.split("[:：]", m["parts"])
         ctx = text[max(0, m.start() - 12):m.start()]
@@ -299,7 +300,7 @@ def find(text: str) -> list[Figure]:
             continue
         if "时" in text[m.end():m.end() + 2] or "分" in text[m.end():m.end() + 1]:
             continue
-        group_id += 1
+        group_id = next(groups)
         pos = m.start()
         for p in parts:
             val = parse_arabic(p)
@@ -361,19 +362,18 @@ def find(text: str) -> list[Figure]:
     # a number too long for a float64 (400 digits) is no quantity of this world
     found = [f for f in found if math.isfinite(f.value)]
     found.sort(key=lambda f: f.start)
-    found = _bare_partners(text, found, rules)
-    _link_neighbours(text, found)
+    found = _bare_partners(text, found, rules, groups)
+    _link_neighbours(text, found, groups)
     _fill_counted(found)
     for f in found:
         f.text = text[f.start:f.end]
     return found
 
 
-def _bare_partners(text: str, found: list[Figure], rules) -> list[Figure]:
+def _bare_partners(text: str, found: list[Figure], rules, groups) -> list[Figure]:
     """``3—5家``, ``分别为7和29个``: a bare number before a connector and a figure shares
     that figure's unit. Ranges link low and high ends."""
     out: list[Figure] = []
-    group = 1000
     for f in found:
         if f.unit in ("rank", "ratio"):
             out.append(f)
@@ -395,16 +395,11 @@ def _bare_partners(text: str, found: list[Figure], rules) -> list[Figure]:
                         val = val * _mult_of(f)
                     unit_info = unit_table().get(_unit_surface(f))
                     factor = unit_info.factor if unit_info else Decimal(1)
-                    group += 1
-                    is_range = m["sep"] in "至到-—~～－"
                     partner = Figure(a, b, "", to_float(val * factor), f.unit, num, f.raw_unit,
-                                     f.rule, counted=f.counted, group=group,
-                                     role="low" if is_range else None, decimal=val * factor)
-                    f.group = group
-                    if is_range:
-                        f.role = "high"
-                        partner.approx = "at_least"
-                        f.approx = f.approx or "at_most"
+                                     f.rule, counted=f.counted, decimal=val * factor)
+                    partner.group = f.group = next(groups)
+                    if m["sep"] in "至到-—~～－":
+                        _mark_range(partner, f)
                     out.append(partner)
         out.append(f)
     return out
@@ -414,26 +409,25 @@ _LIST_SEP = ("、", "和", "及", "与", ",", "，")
 _RANGE_SEP = ("至", "到", "-", "—", "~", "～", "－", "——")
 
 
-def _link_neighbours(text: str, found: list[Figure]) -> None:
+def _mark_range(low: Figure, high: Figure) -> None:
+    """The two ends of a range: at least the low one, at most the high one."""
+    low.role, high.role = "low", "high"
+    low.approx = low.approx or "at_least"
+    high.approx = high.approx or "at_most"
+
+
+def _link_neighbours(text: str, found: list[Figure], groups) -> None:
     """Figures of one unit written side by side form a group: a range (``1亿元至5亿元``)
     or a list (``2.5%和15%``, ``980件、640件``)."""
-    next_group = 2000
     for f1, f2 in zip(found, found[1:]):
         if f1.unit != f2.unit or f1.unit in ("ratio",) or f2.group is not None:
             continue
         between = text[f1.end:f2.start]
-        if between in _RANGE_SEP:
-            g = f1.group if f1.group is not None else next_group
-            f1.group, f2.group = g, g
-            f1.role, f2.role = "low", "high"
-            f1.approx = f1.approx or "at_least"
-            f2.approx = f2.approx or "at_most"
-        elif between in _LIST_SEP:
-            g = f1.group if f1.group is not None else next_group
-            f1.group, f2.group = g, g
-        else:
+        if between not in _RANGE_SEP and between not in _LIST_SEP:
             continue
-        next_group += 1
+        f1.group = f2.group = f1.group if f1.group is not None else next(groups)
+        if between in _RANGE_SEP:
+            _mark_range(f1, f2)
 
 
 def _fill_counted(found: list[Figure]) -> None:
@@ -447,10 +441,7 @@ def _fill_counted(found: list[Figure]) -> None:
                 f.counted = g.counted
                 break
         if not f.counted:
-            s = f.raw_unit
-            while len(s) > 1 and s[0] in "十百千万亿":
-                s = s[1:]
-            f.counted = s
+            f.counted = _unit_surface(f)
 
 
 def _unit_surface(f: Figure) -> str:

@@ -306,7 +306,7 @@ def _measure(f: Figure, lead: str, clause: str, v) -> None:
             if _re(r"(?:下降|减少|下跌|回落|下滑|降低)[了为]?$").search(lead):
                 _negate(f)
         elif ("完成" in lead and ("计划" in lead or "任务" in lead or "目标" in lead)) or \
-                _re(r"(?:为|达|是|完成)(?:年度|全年)?(?:预算|计划|目标|任务)(?:数)?的$").search(lead):
+                _OF_TARGET.search(lead):
             f.measure = "rate"  # 完成全年计划的107%, 为预算的102.3%: completion of a target
         else:
             f.measure = "level" if not _re(r"增长|增速|增幅|下降").search(lead[-6:]) else "growth"
@@ -430,7 +430,7 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
     if metric in ("增速", "增幅", "增长", "增长率", "速度"):
         metric = ""
     if f.measure == "rate" and prev is not None and prev.metric_text and \
-            _re(r"(?:为|达|是|完成)(?:年度|全年)?(?:预算|计划|目标|任务)(?:数)?的$").search(lead):
+            _OF_TARGET.search(lead):
         metric = prev.metric_text + "完成率"  # 为预算的102.3%: how much of its target it reached
     if not metric and prev is not None and prev.metric_text:
         # 总数达12家, 约合360亩, 分别增长21.4%: the metric of the figure before
@@ -554,6 +554,8 @@ def _status(f: Figure, sentence_before: str, lead: str, published: dt.date | Non
     f.status = status
 
 
+# 为预算的102.3%, 完成全年计划的107%: a rate of completion of a target
+_OF_TARGET = regex.compile(r"(?:为|达|是|完成)(?:年度|全年)?(?:预算|计划|目标|任务)(?:数)?的$")
 _NAMED_PROJECT = regex.compile(r"[\p{Han}\d.（）()]{4,40}?项目")
 _NAMED_ORG = regex.compile(r"[\p{Han}（）()]{2,24}?(?:股份有限公司|有限责任公司|有限公司|集团|公司)")
 _NAMED_THING = regex.compile(
