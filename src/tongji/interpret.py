@@ -11,12 +11,11 @@ import datetime as dt
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import lru_cache
-from importlib import resources
 
 import regex
 
+from .datafiles import read_yaml
 from .textclean import compiled as _re
-import yaml
 
 from .figures import Figure
 from .periods import Period, as_stock, scan, vocab, year_period
@@ -53,11 +52,7 @@ def _vocab():
 @lru_cache(maxsize=1)
 def catalogue() -> tuple[dict[str, str], tuple[str, ...]]:
     """alias -> metric id, and aliases longest first (from schemas/metrics.yaml)."""
-    try:
-        text = resources.files("tongji").joinpath("schemas/metrics.yaml").read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
-        return {}, ()
-    doc = yaml.safe_load(text) or {}
+    doc = read_yaml("schemas/metrics.yaml") or {}
     alias: dict[str, str] = {}
     for m in doc.get("metrics", []):
         for a in [m.get("name"), *(m.get("aliases") or [])]:

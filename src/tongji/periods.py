@@ -10,12 +10,11 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
 import regex
 
+from .datafiles import read_yaml
 from .textclean import compiled as _re
-import yaml
 
 
 @dataclass(frozen=True)
@@ -31,8 +30,7 @@ class Period:
 
 @lru_cache(maxsize=1)
 def vocab() -> dict:
-    text = resources.files("tongji").joinpath("data/meaning.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return read_yaml("data/meaning.yaml")
 
 
 def month_end(y: int, m: int) -> dt.date:

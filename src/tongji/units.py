@@ -10,7 +10,7 @@ from decimal import Decimal, getcontext
 from functools import lru_cache
 from importlib import resources
 
-import yaml
+from .datafiles import read_yaml
 
 getcontext().prec = 40
 
@@ -34,8 +34,7 @@ class UnitInfo:
 
 @lru_cache(maxsize=1)
 def lexicon() -> dict:
-    text = resources.files("tongji").joinpath("data/lexicon.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    return read_yaml("data/lexicon.yaml")
 
 
 @lru_cache(maxsize=1)
