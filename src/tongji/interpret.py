@@ -30,22 +30,34 @@ _TIME_RE = regex.compile(
 _PUNCT = "“”‘’\"'「」《》()（）[]【】·—-、 "
 
 
+class Words(tuple):
+    """A word list, longest first, with its patterns compiled once: ``any_re`` finds any of
+    the words, ``end_re`` one the text ends with."""
+
+    def __new__(cls, words):
+        self = super().__new__(cls, sorted(set(words), key=lambda w: (-len(w), w)))
+        body = "|".join(regex.escape(w) for w in self) or "(?!)"
+        self.any_re = regex.compile(f"(?:{body})")
+        self.end_re = regex.compile(f"(?:{body})$")
+        return self
+
+
 @lru_cache(maxsize=1)
 def _vocab():
     v = vocab()
-    srt = lambda xs: tuple(sorted(xs, key=len, reverse=True))  # noqa: E731
     return {
-        "growth": srt(v["growth_words"]), "decline": srt(v["decline_words"]),
-        "change": srt(v["change_words"]), "share": srt(v["share_words"]),
-        "contrib": srt(v["contribution_words"]), "stock": srt(v["stock_words"]),
-        "plan": srt(v["status"]["plan"]), "expected": srt(v["status"]["expected"]),
-        "actual": srt(v["status"]["actual"]), "heads": srt(v["metric_heads"]),
-        "subject_verbs": srt(v["subject_verbs"]), "strip_lead": srt(v["strip_lead"]),
-        "strip_tail": srt(v["strip_tail"]), "home": srt(v["home_words"]),
-        "city": srt(v["city_words"]), "province": srt(v["province_words"]),
-        "places": srt(v["home_words"] + v["city_words"] + v["province_words"]),
-        "not_sectors": frozenset(v["not_sectors"]), "verbs2": srt(v["np_verbs"]), "static": srt(v["static_metrics"]),
-        "stock_re": "|".join(map(regex.escape, srt(v["stock_words"]))), "plan_not": srt(v["status"]["plan_not"]),
+        "growth": Words(v["growth_words"]), "decline": Words(v["decline_words"]),
+        "change": Words(v["change_words"]), "share": Words(v["share_words"]),
+        "contrib": Words(v["contribution_words"]), "stock": Words(v["stock_words"]),
+        "plan": Words(v["status"]["plan"]), "expected": Words(v["status"]["expected"]),
+        "actual": Words(v["status"]["actual"]), "heads": Words(v["metric_heads"]),
+        "subject_verbs": Words(v["subject_verbs"]), "strip_lead": Words(v["strip_lead"]),
+        "strip_tail": Words(v["strip_tail"]), "home": Words(v["home_words"]),
+        "city": Words(v["city_words"]), "province": Words(v["province_words"]),
+        "places": Words(v["home_words"] + v["city_words"] + v["province_words"]),
+        "not_sectors": frozenset(v["not_sectors"]), "verbs2": Words(v["np_verbs"]), "static": Words(v["static_metrics"]),
+        "stock_re": "|".join(map(regex.escape, Words(v["stock_words"]))), "plan_not": Words(v["status"]["plan_not"]),
+        "growth_rate": Words(("增长率",)), "expected_not": Words(("预期目标",)),
     }
 
 
@@ -131,9 +143,9 @@ def _strip(phrase: str) -> str:
     """A lead-in phrase without times, connectives and verbs at its ends."""
     v = _vocab()
     p = _TIME_RE.sub("", phrase).strip(_PUNCT)
-    lead_re = _alternation(v["strip_lead"], False)
-    tail_re = _alternation(v["strip_tail"], True)
-    place_re = _alternation(v["places"], False)
+    lead_re = v["strip_lead"].any_re
+    tail_re = v["strip_tail"].end_re
+    place_re = v["places"].any_re
     while p:
         m = lead_re.match(p) or place_re.match(p)
         if m and m.end() < len(p) or m and lead_re.match(p):
@@ -144,26 +156,21 @@ def _strip(phrase: str) -> str:
             p = p[: m.start()].rstrip(_PUNCT)
             continue
         break
-    place = _alternation(v["places"], False).match(p)
+    place = place_re.match(p)
     if place and len(p) > place.end():
         p = p[place.end():]
     return p.strip(_PUNCT)
 
 
-@lru_cache(maxsize=256)
-def _alternation(words: tuple[str, ...], at_end: bool):
-    body = "|".join(regex.escape(w) for w in sorted(words, key=len, reverse=True))
-    return regex.compile(f"(?:{body})$" if at_end else f"(?:{body})")
-
-
-def _ends_with_any(s: str, words) -> str | None:
+def _ends_with_any(s: str, words: Words) -> str | None:
     """The longest of words that s ends with."""
-    m = _alternation(tuple(words), True).search(s)
+    m = words.end_re.search(s)
     return m.group() if m else None
 
 
-def _has_any(s: str, words) -> str | None:
-    m = _alternation(tuple(words), False).search(s)
+def _has_any(s: str, words: Words) -> str | None:
+    """The first of words found in s (the longest of those that start there)."""
+    m = words.any_re.search(s)
     return m.group() if m else None
 
 
@@ -292,7 +299,7 @@ def _measure(f: Figure, lead: str, clause: str, v) -> None:
         return
     if unit in ("percent", "permille"):
         core = tail.rstrip("了为达到是约近")
-        if _re(r"率(?:为|达到?|是)?$").search(lead) and not _ends_with_any(core, ("增长率",)):
+        if _re(r"率(?:为|达到?|是)?$").search(lead) and not _ends_with_any(core, v["growth_rate"]):
             f.measure = "rate"
         elif _has_any(lead, v["share"]):
             f.measure = "rate" if _re(r"占.{0,8}(?:目标|计划|任务)").search(lead) else "share"
@@ -327,6 +334,26 @@ def _negate(f: Figure) -> None:
         f.decimal = -f.decimal
 
 
+_BENCHMARK = regex.compile(  # 占全市总量, 居全市第一, 全市前三: the city is a benchmark
+    r"(?:占|居|位居|位列|排名|高于|低于)(?:全市|全省|全国|我市|我省)|(?:全市|全省|全国)(?:第|前|平均)")
+_BENEFICIARY = ("为", "向", "对", "给", "帮助", "帮", "支持", "助力")
+_COMPARISON = regex.compile(
+    r"(?:比上年同期|比去年同期|比上年末|比上年|比去年|较上年|较去年|比年初|较年初|比上月|同比|环比)")
+_CHANGE_AT_END = regex.compile(
+    r"(?:增长|增速|增幅|下降|提高|提升|上涨|下滑|回落|降低|减少|增产|减产|年均增长)(?:了|为|达)?$")
+_CHANGE_END = tuple("长速幅降高升涨滑落低少产了为达")  # the last characters _CHANGE_AT_END can match
+_CONDITION = regex.compile(
+    r"(?:达产后|建成后|投产后|建成投产后|届时|扣除价格因素(?:后)?|按可比价格?计算|实际(?=增长|下降|$))")
+_GAP = regex.compile(r"(?:增速|增幅)?比.{0,16}?(?:加快|提高|回落|放缓|下降|上升|高|低)了?$")
+
+
+def _lead_noise(s: str) -> str:
+    """s without a dateline (本报讯 记者 …) or a report's 报告指出 at its front."""
+    if "记者" in s or "本报讯" in s or "报告指出" in s:
+        return _LEAD_NOISE.sub("", s)
+    return s
+
+
 _NP_AFTER = regex.compile(r"(?:“[^”]{0,10}”|[\p{Han}A-Za-z])+")
 _NP_CUT = regex.compile(
     r"的|和|与|及|等|在|从|为|是|已|被|将|中|内|完成|实现|进行|涉及|纷纷|全部|正在|获得|享受|入驻|受益|通上"
@@ -356,26 +383,31 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
                     places: dict, v, afigs: list[Figure]) -> None:
     home = places["home"]
     subject = home
-    # 占全市总量, 居全市第一, 全市前三: the city is the benchmark, not the subject
-    scope = _re(r"(?:占|居|位居|位列|排名|高于|低于)(?:全市|全省|全国|我市|我省)|(?:全市|全省|全国)(?:第|前|平均)").sub(
-        "", text[clause_start:f.start])
-    explicit_place = bool(_has_any(scope, v["places"]))
-    if f.measure != "rank":
+    scope = text[clause_start:f.start]
+    if "市" in scope or "省" in scope or "国" in scope:
+        scope = _BENCHMARK.sub("", scope)
+    explicit_place = v["places"].any_re.search(scope) is not None
+    if explicit_place and f.measure != "rank":
         if _has_any(scope, v["city"]):
             subject = places["city"]
         elif _has_any(scope, v["province"]):
             subject = places["province"]
-    phrase = _LEAD_NOISE.sub("", lead)
+    phrase = _lead_noise(lead)
     # 为企业融通资金: who benefits is not who the figure describes
-    beneficiary = _re(r"^(?:为|向|对|给|帮助|帮|支持|助力)").match(phrase.lstrip(_PUNCT)) is not None
+    beneficiary = phrase.lstrip(_PUNCT).startswith(_BENEFICIARY)
     share_phrase = f.measure == "share" and "占" in phrase
     # growth words and comparisons are not part of the metric
-    phrase = _re(r"(?:比上年同期|比去年同期|比上年末|比上年|比去年|较上年|较去年|比年初|较年初|比上月|同比|环比)").sub("", phrase)
-    phrase = _re(r"(?:增长|增速|增幅|下降|提高|提升|上涨|下滑|回落|降低|减少|增产|减产|年均增长)(?:了|为|达)?$").sub("", phrase)
-    phrase = _re(r"(?:新增|净增|增加)$").sub("", phrase)
-    phrase = _re(r"(?:达产后|建成后|投产后|建成投产后|届时|扣除价格因素(?:后)?|按可比价格?计算|实际(?=增长|下降|$))").sub("", phrase)
-    # 增速比1—9月加快: the gap of a growth rate; the metric is the one that grows
-    phrase = _re(r"(?:增速|增幅)?比.{0,16}?(?:加快|提高|回落|放缓|下降|上升|高|低)了?$").sub("", phrase)
+    if "比" in phrase or "较" in phrase:
+        phrase = _COMPARISON.sub("", phrase)
+    if phrase.endswith(_CHANGE_END):
+        phrase = _CHANGE_AT_END.sub("", phrase)
+    if phrase.endswith(("新增", "净增", "增加")):
+        phrase = phrase[:-2]
+    if "后" in phrase or "届时" in phrase or "价" in phrase or "实际" in phrase:
+        phrase = _CONDITION.sub("", phrase)
+    if "比" in phrase:
+        # 增速比1—9月加快: the gap of a growth rate; the metric is the one that grows
+        phrase = _GAP.sub("", phrase)
     if share_phrase:
         metric = phrase[phrase.index("占"):].rstrip("的").strip(_PUNCT)
         metric = _re(r"(?:比例|比重)?(?:达到|达|为)?$").sub("", metric)
@@ -457,11 +489,12 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
         if np_ and np_.endswith(_GROUP_END + ("城", "园", "区")) and len(np_) >= 3:
             subject = np_
     if subject == home:
-        m = _SECTOR.match(metric or "")
+        m = _SECTOR.match(metric) if metric and metric.endswith(_SECTOR_END) else None
         if m and m.group(1) not in v["not_sectors"]:
             subject = m.group(1)  # 高新技术产业增加值: the sector is the subject
-    head_of_clause = _LEAD_NOISE.sub("", text[clause_start:f.start]).lstrip(_PUNCT)
-    anaphor = _re(r"^(?:该|此|这个?)(公司|企业|项目|集团)|^(公司|集团)").match(head_of_clause)
+    head_of_clause = _lead_noise(text[clause_start:f.start]).lstrip(_PUNCT)
+    anaphor = _ANAPHOR.match(head_of_clause) if head_of_clause.startswith(("该", "此", "这", "公司", "集团")) \
+        else None
     if anaphor:
         kind = anaphor.group(1) or anaphor.group(2)
         pattern = _NAMED_PROJECT if kind == "项目" else _NAMED_ORG
@@ -479,6 +512,9 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
 _SECTOR = regex.compile(r"^(\p{Han}{2,10}?(?:产业|行业|服务业|制造业|工业|农业|业))(?:实现|完成|贡献)?(?:增加值|总产值|产值|税收|营业收入|主营业务收入|收入|利润|利税)$")
 
 
+_SECTOR_END = ("增加值", "产值", "税收", "收入", "利润", "利税")
+
+
 def _catalogue_suffix(metric: str) -> str | None:
     """The longest catalogue alias (3 characters or more) that metric ends with."""
     alias, _ = catalogue()
@@ -491,9 +527,10 @@ def _catalogue_suffix(metric: str) -> str | None:
 def _after_unit(text: str, f: Figure) -> int:
     """Clean offset right after the figure and its approximation words (以上, 左右)."""
     pos = f.end
-    for w in ("左右", "以上", "以下", "上下", "以内", "多", "余"):
-        if text.startswith(w, pos):
-            return pos + len(w)
+    if text.startswith(("左右", "以上", "以下", "上下", "以内"), pos):
+        return pos + 2
+    if text.startswith(("多", "余"), pos):
+        return pos + 1
     return pos
 
 
@@ -529,12 +566,12 @@ def _period(f: Figure, periods: list[Period], first_event: Period | None, publis
 
 def _status(f: Figure, sentence_before: str, lead: str, published: dt.date | None, v,
             inherited: str | None) -> None:
-    s = _alternation(v["plan_not"], False).sub(lambda m: "·" * len(m.group()), sentence_before)
+    s = v["plan_not"].any_re.sub(lambda m: "·" * len(m.group()), sentence_before)
     status = inherited or "actual"
     if _has_any(lead, v["actual"]):
         f.status = "actual"
         return
-    if _has_any(s, v["expected"]) and not _has_any(s, ("预期目标",)):
+    if _has_any(s, v["expected"]) and not _has_any(s, v["expected_not"]):
         status = "expected"
     if _has_any(s, v["plan"]):
         # the cue must be a word before the figure, not 计划的 in 完成计划的107%
@@ -551,6 +588,7 @@ def _status(f: Figure, sentence_before: str, lead: str, published: dt.date | Non
 
 # 为预算的102.3%, 完成全年计划的107%: a rate of completion of a target
 _OF_TARGET = regex.compile(r"(?:为|达|是|完成)(?:年度|全年)?(?:预算|计划|目标|任务)(?:数)?的$")
+_ANAPHOR = regex.compile(r"^(?:该|此|这个?)(公司|企业|项目|集团)|^(公司|集团)")
 _NAMED_PROJECT = regex.compile(r"[\p{Han}\d.（）()]{4,40}?项目")
 _NAMED_ORG = regex.compile(r"[\p{Han}（）()]{2,24}?(?:股份有限公司|有限责任公司|有限公司|集团|公司)")
 _NAMED_THING = regex.compile(
