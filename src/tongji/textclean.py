@@ -68,6 +68,33 @@ def fold_table() -> dict[int, str]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _luts() -> tuple[np.ndarray, np.ndarray]:
+    """fold_table as an array over the BMP (code point -> folded code point), and which BMP
+    code points are whitespace (``\\s``): folding and blanking a page are two array look-ups."""
+    fold = np.arange(0x10000, dtype=np.uint32)
+    for cp, ch in fold_table().items():
+        fold[cp] = ord(ch)
+    space = np.zeros(0x10000, dtype=bool)
+    for cp in range(0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        if _WS.match(chr(cp)):
+            space[cp] = True
+    return fold, space
+
+
+def _codepoints(s: str) -> np.ndarray:
+    return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+
+
+def _from_codepoints(a: np.ndarray) -> str:
+    return a.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+_HEADING_FIRST = frozenset("一二三四五六七八九十（(第")
+
+
 def _is_wordy(ch: str) -> bool:
     """ASCII letters and digits: a space between two of them separates words."""
     return ch.isascii() and ch.isalnum()
@@ -76,7 +103,7 @@ def _is_wordy(ch: str) -> bool:
 def _heading_before(t: str, a: int) -> bool:
     """Is the line that ends at a a numbered heading (二、农业)? Headings are short lines."""
     start = t.rfind("\n", max(0, a - 24), a) + 1
-    if start == 0 and a > 24:
+    if start == 0 and a > 24 or t[start] not in _HEADING_FIRST:
         return False
     return _HEADING_LINE.fullmatch(t, start, a) is not None
 
@@ -108,14 +135,17 @@ def clean(raw: str) -> Clean:
 
 
 def _clean(raw: str) -> Clean:
-    folded = raw.translate(fold_table())
+    fold, space = _luts()
+    cps = _codepoints(raw)
+    bmp = cps < 0x10000
+    cps = np.where(bmp, fold[np.minimum(cps, 0xFFFF)], cps)
+    folded = _from_codepoints(cps)
     n = len(folded)
-    keep = np.ones(n, dtype=bool)
+    keep = ~(bmp & space[np.minimum(cps, 0xFFFF)])
     repl: list[tuple[int, str]] = []
     para_start = 0
     for m in _WS.finditer(folded):
         a, b = m.span()
-        keep[a:b] = False
         run = m.group()
         if a == 0 or b == n:
             continue
@@ -129,7 +159,8 @@ def _clean(raw: str) -> Clean:
                 keep[a] = True
                 para_start = b
             continue
-        if "\n" in run and (_HEADING_AHEAD.match(folded, b) or _heading_before(folded, a)):
+        if "\n" in run and (folded[b] in _HEADING_FIRST and _HEADING_AHEAD.match(folded, b)
+                             or _heading_before(folded, a)):
             repl.append((a, "\n"))  # a numbered heading (二、农业) is a paragraph of its own
             keep[a] = True
             para_start = b
@@ -145,25 +176,8 @@ def _clean(raw: str) -> Clean:
                 continue  # 5 6 . 8 亿 元: a letter-spaced line
             repl.append((a, " "))
             keep[a] = True
-    if repl:
-        chars = list(folded) if len(repl) > 64 else None
-        if chars is not None:
-            for a, c in repl:
-                chars[a] = c
-            folded = "".join(chars)
-        else:
-            for a, c in repl:
-                folded = folded[:a] + c + folded[a + 1:]
+    for a, c in repl:
+        cps[a] = ord(c)
     index = np.flatnonzero(keep)
-    if index.size == n:
-        text = folded
-    else:
-        # join runs of kept characters
-        if index.size:
-            breaks = np.flatnonzero(np.diff(index) != 1) + 1
-            starts = np.concatenate(([0], breaks))
-            ends = np.concatenate((breaks, [index.size]))
-            text = "".join(folded[index[s]:index[e - 1] + 1] for s, e in zip(starts.tolist(), ends.tolist()))
-        else:
-            text = ""
+    text = _from_codepoints(cps) if index.size == n else _from_codepoints(cps[index])
     return Clean(raw, text, index.astype(np.int64))
