@@ -8,6 +8,7 @@ approximation, the noun it counts, and its span. Rules and their examples live s
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 import itertools
 import math
 from dataclasses import dataclass
@@ -99,8 +100,8 @@ def _rules():
         "weak_one": set(lex["weak_after_one"]), "heads": tuple(sorted(lex.get("count_heads", []), key=len, reverse=True)),
         "verbs": frozenset(lex.get("verbs", [])),
         "durations": {k: tuple(v) for k, v in lex["durations"].items()},
-        "heads_re": regex.compile(trie_pattern(lex.get("count_heads", []))),
-        "count_tail": tuple(sorted(lex.get("count_tail_words", []), key=len, reverse=True)),
+        "heads_rev_re": regex.compile(trie_pattern(w[::-1] for w in lex.get("count_heads", []))),
+        "count_tail_re": regex.compile(trie_pattern(lex.get("count_tail_words", [])) + r"\Z"),
     }
 
 
@@ -131,6 +132,7 @@ def _num_value(num: str) -> Decimal:
     return parse_chinese(num)
 
 
+_HAN_BEFORE = regex.compile(r"\p{Han}{1,16}\Z")
 _HAN_RUN = regex.compile(r"(?:“[^”]{0,8}”|\p{Han})+")
 _COUNTED_CUT = regex.compile(
     r"(?:的|和|与|及|等|在|从|为|是|已|被|将|中|内|完成|实现|进行|涉及|纷纷|全部|正在|获得|享受|入驻|受益"
@@ -144,12 +146,12 @@ SELF_COUNTED = ("人次", "剂次", "批次", "批", "车次", "架次", "户次
 def _best_head(run: str, at_end: bool) -> str | None:
     """The counted noun in a run of Han characters: the known head noun that ends last
     (乡镇敬老院 -> 敬老院); with at_end, only a head the run ends with."""
-    best = None
-    for m in _rules()["heads_re"].finditer(run, overlapped=True):
-        if (not at_end or m.end() == len(run)) and (
-                best is None or (m.end(), len(m.group())) > (best.end(), len(best.group()))):
-            best = m
-    return best.group() if best else None
+    # on the reversed run, the first head found is the one that ends last, the longest of
+    # those that end there (the trie prefers longer words)
+    rev = run[::-1]
+    pat = _rules()["heads_rev_re"]
+    m = pat.match(rev) if at_end else pat.search(rev)
+    return m.group()[::-1] if m else None
 
 
 def _counted(text: str, start: int, end: int, classifier: str) -> str | None:
@@ -161,17 +163,16 @@ def _counted(text: str, start: int, end: int, classifier: str) -> str | None:
         return classifier
     m = _HAN_RUN.match(text, end, min(len(text), end + 16))
     if m:
-        run = _re(r"[“”]").sub("", m.group())
+        run = m.group()
+        if "“" in run or "”" in run:
+            run = _re(r"[“”]").sub("", run)
         cut = _COUNTED_CUT.search(run)
         run = run[: cut.start()] if cut else run
         head = _best_head(run[:10], at_end=False) if run else None
         if head:
             return head
-    j = start
-    while j > 0 and start - j < 16 and _re(r"\p{Han}").match(text[j - 1]):
-        j -= 1
-    before = text[j:start]
-    before = _strip_tail_words(before)
+    han = _HAN_BEFORE.search(text, max(0, start - 16), start)
+    before = _strip_tail_words(han.group()) if han else ""
     if before:
         head = _best_head(before, at_end=True)
         if head:
@@ -184,14 +185,13 @@ def _counted(text: str, start: int, end: int, classifier: str) -> str | None:
 
 
 def _strip_tail_words(s: str) -> str:
-    changed = True
-    while changed and s:
-        changed = False
-        for w in _rules()["count_tail"]:
-            if s.endswith(w):
-                s = s[: -len(w)]
-                changed = True
-                break
+    """s without the words that may stand between a noun and its count (累计, 共, 达 …)."""
+    pat = _rules()["count_tail_re"]
+    while s:
+        m = pat.search(s)
+        if not m or m.start() == len(s):
+            break
+        s = s[: m.start()]
     return s
 
 
@@ -200,7 +200,8 @@ def _approx_before(text: str, start: int, rules) -> str | None:
     return rules["before_approx"][m.group()] if m else None
 
 
-def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, in_phrase: bytearray) -> bool:
+def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, in_phrase: bytearray,
+             quotes: list[int]) -> bool:
     """Hard negatives: ordinals, codes, dates, names, slogans."""
     if text.endswith(rules["not_before"], max(0, start - 4), start):
         return True
@@ -208,7 +209,7 @@ def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, in_phr
         return True
     if in_phrase.find(1, start, end) >= 0:
         return True
-    if _in_short_quote(text, start, end):
+    if bisect_left(quotes, start - 12) < bisect_left(quotes, start) and _in_short_quote(text, start, end):
         return True  # a slogan in quotes: “四个焦作”, “六个100%”
     if not num[0].isdigit() and num[0] != "-":
         if all(c in "零〇○" for c in num):
@@ -240,6 +241,7 @@ def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, in_phr
 
 
 _OPEN_QUOTE_LEFT = regex.compile("[" + regex.escape(QUOTES_OPEN) + "][^" + regex.escape("”’」』》") + "]*$")
+_OPEN_QUOTE = regex.compile("[" + regex.escape(QUOTES_OPEN) + "]")
 _CLOSE_QUOTE = regex.compile("[" + regex.escape(QUOTES_CLOSE) + "]")
 
 
@@ -259,6 +261,7 @@ def find(text: str) -> list[Figure]:
     in_phrase = bytearray(len(text) + 1)  # characters inside a slogan or a name with numerals
     for m in rules["phrase_re"].finditer(text):
         in_phrase[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+    quotes = [m.start() for m in _OPEN_QUOTE.finditer(text)]  # where quotations may open
     found: list[Figure] = []
     occupied = bytearray(len(text) + 1)
 
@@ -314,7 +317,7 @@ def find(text: str) -> list[Figure]:
         num, unit_s = m["num"], m["unit"]
         if not free(a, b):
             continue
-        if _blocked(text, a, m.end("unit"), num, unit_s, rules, in_phrase):
+        if _blocked(text, a, m.end("unit"), num, unit_s, rules, in_phrase, quotes):
             continue
         try:
             val = _num_value(num)
