@@ -27,6 +27,15 @@ _TIME_RE = regex.compile(
     r"(?:(?:19|20)\d{2}年(?:底|末|初)?)?(?:\d{1,2}(?:月份?)?(?:至|到|-|—|~)\d{1,2}月份?|\d{1,2}月份?(?:\d{1,2}[日号])?(?:底|末)?)"
     r"|(?:19|20)\d{2}年(?:底|末|初)?|上年末|年末|年底|年初|上半年|下半年|前三季度|[一二三四]季度|今年以来|年初以来|今年|去年|上年|全年|年内|当年|目前"
     r"|截至|截止|[上下]午|当日|当天|(?:过去|近|这)?[一二三四五六七八九十两\d]{1,2}年(?:来|间|以来)?(?=累计|共|来|间|以来|，|,)")
+# every time expression _TIME_RE finds holds one of these characters
+_TIME_CHARS = regex.compile(r"[年月季目截午当]")
+
+
+def _strip_time(s: str) -> str:
+    """s without its time expressions."""
+    return _TIME_RE.sub("", s) if _TIME_CHARS.search(s) else s
+
+
 _PUNCT = "“”‘’\"'「」《》()（）[]【】·—-、 "
 
 
@@ -56,7 +65,7 @@ def _vocab():
         "city": Words(v["city_words"]), "province": Words(v["province_words"]),
         "places": Words(v["home_words"] + v["city_words"] + v["province_words"]),
         "not_sectors": frozenset(v["not_sectors"]), "verbs2": Words(v["np_verbs"]), "static": Words(v["static_metrics"]),
-        "stock_re": "|".join(map(regex.escape, Words(v["stock_words"]))), "plan_not": Words(v["status"]["plan_not"]),
+        "plan_not": Words(v["status"]["plan_not"]),
         "growth_rate": Words(("增长率",)), "expected_not": Words(("预期目标",)),
     }
 
@@ -142,7 +151,7 @@ def home_places(text: str, place: str | None) -> dict[str, str]:
 def _strip(phrase: str) -> str:
     """A lead-in phrase without times, connectives and verbs at its ends."""
     v = _vocab()
-    p = _TIME_RE.sub("", phrase).strip(_PUNCT)
+    p = _strip_time(phrase).strip(_PUNCT)
     lead_re = v["strip_lead"].any_re
     tail_re = v["strip_tail"].end_re
     place_re = v["places"].any_re
@@ -220,12 +229,15 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
         prev: Figure | None = None
         parent: Figure | None = None  # the last count before a 其中: 重点项目105个，其中工业项目35个
         prev_sent = (-1, -1)
+        cues: _Cues | None = None
         prev_status = "actual"
         for f in afigs:
             s0 = sent.before(f.start, 200)
             s1 = min(sent.after(f.end), f.end + 200)
             f.context = text[s0:min(s1 + 1, len(text))].strip()
             same_sentence = prev is not None and prev_sent == (s0, s1)
+            if cues is None or cues.span != (s0, s1):
+                cues = _Cues(text, s0, s1, v)
             c0 = clause.before(f.start, 60)
             lead_from = max(c0, prev.end) if (prev is not None and prev.end > c0 and same_sentence) else c0
             lead = text[lead_from:f.start]
@@ -255,9 +267,9 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
                         f.metric_id = metric_id_of(f.metric_text)
                 elif k < 0:
                     parent = f
-            _period(f, periods, first_event, published, lead, sentence_before,
+            _period(f, periods, first_event, published, lead, cues,
                     prev if same_sentence else None, v, positions)
-            _status(f, sentence_before, lead, published, v,
+            _status(f, cues, lead, published, v,
                     prev_status if sentence_before.lstrip().startswith(("其中", "包括")) else None)
             if f.unit != "rank" or prev_sent != (s0, s1):
                 prev = f
@@ -313,9 +325,11 @@ def _measure(f: Figure, lead: str, clause: str, v) -> None:
         else:
             f.measure = "level" if not _re(r"增长|增速|增幅|下降").search(lead[-6:]) else "growth"
         return
-    w = _ends_with_any(_re(r"[^\p{Han}]+$").sub("", _TIME_RE.sub("", lead))[-8:], v["change"]) if lead else None
-    changes = list(_re(r"(?:新增|净增|增加(?!值|到|至)|减少(?!到|至)|新落地|调增|入库)").finditer(clause))
-    change_in_lead = changes[-1] if changes else None
+    w = _ends_with_any(_NOT_HAN_END.sub("", _strip_time(lead))[-8:], v["change"]) if lead else None
+    change_in_lead = None
+    if "增" in clause or "减" in clause or "新落地" in clause or "入库" in clause:
+        for change_in_lead in _CHANGE_WORD.finditer(clause):
+            pass
     if change_in_lead and not _re(r"(?:总数|总量|累计|达到|共有)").search(lead[change_in_lead.end():]):
         f.measure = "change"
         if change_in_lead.group() == "减少":
@@ -326,6 +340,10 @@ def _measure(f: Figure, lead: str, clause: str, v) -> None:
             _negate(f)
     else:
         f.measure = "level"
+
+
+_NOT_HAN_END = regex.compile(r"[^\p{Han}]+$")
+_CHANGE_WORD = regex.compile(r"(?:新增|净增|增加(?!值|到|至)|减少(?!到|至)|新落地|调增|入库)")
 
 
 def _negate(f: Figure) -> None:
@@ -534,8 +552,45 @@ def _after_unit(text: str, f: Figure) -> int:
     return pos
 
 
+class _Cues:
+    """Where the words that set a figure's period and status first end in a sentence, so that
+    each figure of the sentence asks only whether they end before it."""
+
+    def __init__(self, text: str, s0: int, s1: int, v):
+        self.span = (s0, s1)
+        sentence = text[s0:s1]
+        # 计划的, 工作计划: words holding a cue that are not one
+        self.masked = v["plan_not"].any_re.sub(lambda m: "·" * len(m.group()), sentence)
+        self.s0 = s0
+        self.plan = _first_end(self.masked, v["plan"])
+        self.expected = _first_end(self.masked, v["expected"])
+        self.expected_not = _first_end(self.masked, v["expected_not"])
+        self.event = _first_end(sentence, _EVENT_WORDS)
+        self.forecast = _first_end(sentence, _FORECAST_WORDS)
+
+    def before(self, pos: int) -> str:
+        """The masked sentence up to clean offset pos."""
+        return self.masked[: pos - self.s0]
+
+
+_NEVER = 1 << 62
+_EVENT_WORDS = ("此次", "本次", "这次", "当天", "当日", "活动中")  # the event the article reports
+_FORECAST_WORDS = ("建成后", "投产后", "达产后", "建成投产后")  # an unspecified future
+
+
+def _first_end(s: str, words) -> int:
+    """The smallest end offset of any occurrence of words in s (_NEVER when none): s[:k]
+    holds one of the words exactly when this is <= k."""
+    best = _NEVER
+    for w in words:
+        i = s.find(w)
+        if i >= 0 and i + len(w) < best:
+            best = i + len(w)
+    return best
+
+
 def _period(f: Figure, periods: list[Period], first_event: Period | None, published: dt.date | None,
-            lead: str, sentence_before: str, prev: Figure | None, v, positions: list[int]) -> None:
+            lead: str, cues: _Cues, prev: Figure | None, v, positions: list[int]) -> None:
     if f.metric_text and f.metric_text.endswith(v["static"]) and \
             not _re(r"新增|增加|减少|完成|实现").search(lead):
         return  # a static attribute (占地面积, 建筑面积) has no period
@@ -550,30 +605,32 @@ def _period(f: Figure, periods: list[Period], first_event: Period | None, publis
         return
     i = bisect_right(positions, f.start)  # periods are in order of position
     cur = periods[i - 1] if i else None
-    if first_event is not None and _re(r"此次|本次|这次|当天|当日|活动中").search(sentence_before):
+    cut = f.start - cues.s0  # the sentence before the figure
+    if first_event is not None and cues.event <= cut:
         cur = first_event  # 此次集中开工的27个项目: the event the article reports
     if cur is None:
         cur = first_event or (year_period(published.year) if published else None)
     if cur is None:
         return
-    if _re(r"建成后|投产后|达产后|建成投产后").search(sentence_before):
+    if cues.forecast <= cut:
         return  # a forecast for an unspecified future
     multi_year = cur.start is not None and cur.end is not None and cur.end.year > cur.start.year
-    if not cur.stock and not multi_year and _re(v["stock_re"]).search(lead):
+    if not cur.stock and not multi_year and v["stock"].any_re.search(lead):
         cur = as_stock(cur)
     f.period, f.period_start, f.period_end = cur.label, cur.start, cur.end
 
 
-def _status(f: Figure, sentence_before: str, lead: str, published: dt.date | None, v,
+def _status(f: Figure, cues: _Cues, lead: str, published: dt.date | None, v,
             inherited: str | None) -> None:
-    s = v["plan_not"].any_re.sub(lambda m: "·" * len(m.group()), sentence_before)
     status = inherited or "actual"
     if _has_any(lead, v["actual"]):
         f.status = "actual"
         return
-    if _has_any(s, v["expected"]) and not _has_any(s, v["expected_not"]):
+    cut = f.start - cues.s0
+    if cues.expected <= cut and not cues.expected_not <= cut:
         status = "expected"
-    if _has_any(s, v["plan"]):
+    if cues.plan <= cut:
+        s = cues.before(f.start)
         # the cue must be a word before the figure, not 计划的 in 完成计划的107%
         k, w = max((s.rfind(w), w) for w in v["plan"] if w in s)
         if not s.startswith("的", k + len(w)) and status != "expected":
@@ -581,7 +638,7 @@ def _status(f: Figure, sentence_before: str, lead: str, published: dt.date | Non
     if f.period_start and published and f.period_start > published and status == "actual":
         status = "plan"
     if f.period and f.period.startswith("..") and f.period_end and published and f.period_end > published \
-            and status == "actual" and "到" in s:
+            and status == "actual" and "到" in cues.before(f.start):
         status = "plan"
     f.status = status
 
