@@ -48,7 +48,20 @@ class Words(tuple):
         body = "|".join(regex.escape(w) for w in self) or "(?!)"
         self.any_re = regex.compile(f"(?:{body})")
         self.end_re = regex.compile(f"(?:{body})$")
+        # the words that hold no other word of the list: the first of them found in a text
+        # ends where the first occurrence of any word ends (see first_end)
+        minimal = [w for w in self if not any(o != w and o in w for o in self)]
+        self.minimal_re = regex.compile("|".join(regex.escape(w) for w in minimal) or "(?!)")
         return self
+
+    def first_end(self, s: str) -> int:
+        """The smallest end offset of any occurrence of the words in s (_NEVER when none):
+        s[:k] holds one of the words exactly when this is <= k."""
+        m = self.minimal_re.search(s)
+        return m.end() if m else _NEVER
+
+
+_NEVER = 1 << 62
 
 
 @lru_cache(maxsize=1)
@@ -67,6 +80,9 @@ def _vocab():
         "not_sectors": frozenset(v["not_sectors"]), "verbs2": Words(v["np_verbs"]), "static": Words(v["static_metrics"]),
         "plan_not": Words(v["status"]["plan_not"]),
         "growth_rate": Words(("增长率",)), "expected_not": Words(("预期目标",)),
+        # the event the article reports; an unspecified future
+        "event": Words(("此次", "本次", "这次", "当天", "当日", "活动中")),
+        "forecast": Words(("建成后", "投产后", "达产后", "建成投产后")),
     }
 
 
@@ -562,31 +578,15 @@ class _Cues:
         # 计划的, 工作计划: words holding a cue that are not one
         self.masked = v["plan_not"].any_re.sub(lambda m: "·" * len(m.group()), sentence)
         self.s0 = s0
-        self.plan = _first_end(self.masked, v["plan"])
-        self.expected = _first_end(self.masked, v["expected"])
-        self.expected_not = _first_end(self.masked, v["expected_not"])
-        self.event = _first_end(sentence, _EVENT_WORDS)
-        self.forecast = _first_end(sentence, _FORECAST_WORDS)
+        self.plan = v["plan"].first_end(self.masked)
+        self.expected = v["expected"].first_end(self.masked)
+        self.expected_not = v["expected_not"].first_end(self.masked)
+        self.event = v["event"].first_end(sentence)
+        self.forecast = v["forecast"].first_end(sentence)
 
     def before(self, pos: int) -> str:
         """The masked sentence up to clean offset pos."""
         return self.masked[: pos - self.s0]
-
-
-_NEVER = 1 << 62
-_EVENT_WORDS = ("此次", "本次", "这次", "当天", "当日", "活动中")  # the event the article reports
-_FORECAST_WORDS = ("建成后", "投产后", "达产后", "建成投产后")  # an unspecified future
-
-
-def _first_end(s: str, words) -> int:
-    """The smallest end offset of any occurrence of words in s (_NEVER when none): s[:k]
-    holds one of the words exactly when this is <= k."""
-    best = _NEVER
-    for w in words:
-        i = s.find(w)
-        if i >= 0 and i + len(w) < best:
-            best = i + len(w)
-    return best
 
 
 def _period(f: Figure, periods: list[Period], first_event: Period | None, published: dt.date | None,
