@@ -67,31 +67,31 @@ def _rules():
     units = unit_table()
     names = sorted(units, key=len, reverse=True)
     unit_alt = trie_pattern(names)
-    main = regex.compile(
+    main = _re(
         r"(?=[-\d零〇○一二两三四五六七八九十百千万亿])"
         rf"(?P<num>(?:(?<![\d%.A-Za-z])-|(?<![\d.A-Za-z]))(?:{AR})|(?<![零〇○一二两三四五六七八九十百千万亿]){CN})"
         r"(?P<in1>余|多|几)?(?P<mult>[十百千万亿]{1,3})?(?P<in2>余|多)?"
         rf"(?P<unit>{unit_alt})"
         r"(?P<post>左右|上下|以上|以下|以内|之内|多|余)?"
     )
-    percent_words = regex.compile(rf"(?P<kind>百分之|千分之)(?P<num>{AR}|{CN}{CN_DEC})(?P<post>以上|以下|左右)?")
-    rank = regex.compile(
+    percent_words = _re(rf"(?P<kind>百分之|千分之)(?P<num>{AR}|{CN}{CN_DEC})(?P<post>以上|以下|左右)?")
+    rank = _re(
         r"(?:居|位居|位列|列|排名|排在|排|名列|位于|跃居|升至|保持)"
         r"[^\s，。；,;、]{0,8}?(?P<fig>第(?P<num>[一二三四五六七八九十]+|\d{1,3})(?:位|名)?)"
     )
-    top = regex.compile(
+    top = _re(
         r"(?:(?:居|位于|进入|跻身|位列|排名|排在|名列|稳居|保持)[^\s，。；,;、]{0,8}?(?P<fig>前(?P<num>[一二三四五六七八九十]+|\d{1,3})(?:名|位|强)?)"
         r"(?![季个年月天批期届次])"
         r"|(?:全国|全省|全市|全球|世界|中国|全区)(?P<fig2>(?P<num2>\d{1,4}|[一二三四五六七八九十百千]+)强))"
     )
-    ratio = regex.compile(rf"(?<![\d.:：])(?P<parts>{AR}(?:[:：]{AR}){{1,5}})(?![\d:：])")
+    ratio = _re(rf"(?<![\d.:：])(?P<parts>{AR}(?:[:：]{AR}){{1,5}})(?![\d:：])")
     before_approx = dict(lex["approx"]["before"])
-    before_approx_re = regex.compile(trie_pattern(before_approx) + "$")
+    before_approx_re = _re(trie_pattern(before_approx) + "$")
     phrases = sorted(lex["not_figures"]["phrases"], key=len, reverse=True)
-    phrase_re = regex.compile("|".join(regex.escape(p) for p in phrases))
+    phrase_re = _re("|".join(regex.escape(p) for p in phrases))
     not_before = tuple(lex["not_figures"]["before"])
     not_after = tuple(lex["not_figures"]["after"])
-    connector = regex.compile(rf"(?P<num>(?<![\d.A-Za-z]){AR})(?P<mult>[万亿千百]{{0,2}})(?P<sep>至|到|-|—|~|～|－|、|和|与)$")
+    connector = _re(rf"(?P<num>(?<![\d.A-Za-z]){AR})(?P<mult>[万亿千百]{{0,2}})(?P<sep>至|到|-|—|~|～|－|、|和|与)$")
     return {
         "units": units, "main": main, "percent_words": percent_words, "rank": rank,
         "ratio": ratio, "top": top, "before_approx": before_approx, "before_approx_re": before_approx_re, "phrase_re": phrase_re,
@@ -100,8 +100,8 @@ def _rules():
         "weak_one": set(lex["weak_after_one"]), "heads": tuple(sorted(lex.get("count_heads", []), key=len, reverse=True)),
         "verbs": frozenset(lex.get("verbs", [])),
         "durations": {k: tuple(v) for k, v in lex["durations"].items()},
-        "heads_rev_re": regex.compile(trie_pattern(w[::-1] for w in lex.get("count_heads", []))),
-        "count_tail_re": regex.compile(trie_pattern(lex.get("count_tail_words", [])) + r"\Z"),
+        "heads_rev_re": _re(trie_pattern(w[::-1] for w in lex.get("count_heads", []))),
+        "count_tail_re": _re(trie_pattern(lex.get("count_tail_words", [])) + r"\Z"),
     }
 
 
@@ -132,9 +132,9 @@ def _num_value(num: str) -> Decimal:
     return parse_chinese(num)
 
 
-_HAN_BEFORE = regex.compile(r"\p{Han}{1,16}\Z")
-_HAN_RUN = regex.compile(r"(?:“[^”]{0,8}”|\p{Han})+")
-_COUNTED_CUT = regex.compile(
+_HAN_BEFORE = _re(r"\p{Han}{1,16}\Z")
+_HAN_RUN = _re(r"(?:“[^”]{0,8}”|\p{Han})+")
+_COUNTED_CUT = _re(
     r"(?:的|和|与|及|等|在|从|为|是|已|被|将|中|内|完成|实现|进行|涉及|纷纷|全部|正在|获得|享受|入驻|受益"
     r"|通上|建成|开工|投产|竣工|参加|参与|达到|共有|总数|累计|同比|比上年|分别)")
 PERSON_CLASSIFIERS = ("人", "名", "位")
@@ -240,9 +240,9 @@ def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, in_phr
     return False
 
 
-_OPEN_QUOTE_LEFT = regex.compile("[" + regex.escape(QUOTES_OPEN) + "][^" + regex.escape("”’」』》") + "]*$")
-_OPEN_QUOTE = regex.compile("[" + regex.escape(QUOTES_OPEN) + "]")
-_CLOSE_QUOTE = regex.compile("[" + regex.escape(QUOTES_CLOSE) + "]")
+_OPEN_QUOTE_LEFT = _re("[" + regex.escape(QUOTES_OPEN) + "][^" + regex.escape("”’」』》") + "]*$")
+_OPEN_QUOTE = _re("[" + regex.escape(QUOTES_OPEN) + "]")
+_CLOSE_QUOTE = _re("[" + regex.escape(QUOTES_CLOSE) + "]")
 
 
 def _in_short_quote(text: str, start: int, end: int, span: int = 12) -> bool:

@@ -12,10 +12,11 @@ from bisect import bisect_left, bisect_right
 from collections import Counter
 from functools import lru_cache
 
+import numpy as np
 import regex
 
 from .datafiles import read_yaml
-from .textclean import compiled as _re
+from .textclean import codepoints, compiled as _re
 
 from .figures import Figure
 from .periods import Period, as_stock, scan, vocab, year_period
@@ -23,12 +24,12 @@ from .segment import Article
 
 _SENT_END = "。！？!?\n"
 _CLAUSE_END = "，,；;：:。！？!?\n"
-_TIME_RE = regex.compile(
+_TIME_RE = _re(
     r"(?:(?:19|20)\d{2}年(?:底|末|初)?)?(?:\d{1,2}(?:月份?)?(?:至|到|-|—|~)\d{1,2}月份?|\d{1,2}月份?(?:\d{1,2}[日号])?(?:底|末)?)"
     r"|(?:19|20)\d{2}年(?:底|末|初)?|上年末|年末|年底|年初|上半年|下半年|前三季度|[一二三四]季度|今年以来|年初以来|今年|去年|上年|全年|年内|当年|目前"
     r"|截至|截止|[上下]午|当日|当天|(?:过去|近|这)?[一二三四五六七八九十两\d]{1,2}年(?:来|间|以来)?(?=累计|共|来|间|以来|，|,)")
 # every time expression _TIME_RE finds holds one of these characters
-_TIME_CHARS = regex.compile(r"[年月季目截午当]")
+_TIME_CHARS = _re(r"[年月季目截午当]")
 
 
 def _strip_time(s: str) -> str:
@@ -46,12 +47,12 @@ class Words(tuple):
     def __new__(cls, words):
         self = super().__new__(cls, sorted(set(words), key=lambda w: (-len(w), w)))
         body = "|".join(regex.escape(w) for w in self) or "(?!)"
-        self.any_re = regex.compile(f"(?:{body})")
-        self.end_re = regex.compile(f"(?:{body})$")
+        self.any_re = _re(f"(?:{body})")
+        self.end_re = _re(f"(?:{body})$")
         # the words that hold no other word of the list: the first of them found in a text
         # ends where the first occurrence of any word ends (see first_end)
         minimal = [w for w in self if not any(o != w and o in w for o in self)]
-        self.minimal_re = regex.compile("|".join(regex.escape(w) for w in minimal) or "(?!)")
+        self.minimal_re = _re("|".join(regex.escape(w) for w in minimal) or "(?!)")
         return self
 
     def first_end(self, s: str) -> int:
@@ -115,12 +116,12 @@ def metric_id_of(text: str | None) -> str | None:
 def _neutral_prefix():
     v = vocab()
     words = v["home_words"] + v["city_words"] + v["province_words"] + v["neutral_prefixes"]
-    return regex.compile("^(?:" + "|".join(sorted(map(regex.escape, words), key=len, reverse=True)) + ")+")
+    return _re("^(?:" + "|".join(sorted(map(regex.escape, words), key=len, reverse=True)) + ")+")
 
 
 # ---------------------------------------------------------------- places
 
-_PLACE_SUFFIX = regex.compile(r"(?:示范区|高新区|开发区|产业集聚区|经开区)|(?<=\p{Han}\p{Han})[区县市镇乡省]")
+_PLACE_SUFFIX = _re(r"(?:示范区|高新区|开发区|产业集聚区|经开区)|(?<=\p{Han}\p{Han})[区县市镇乡省]")
 _GENERIC = {"全区", "该区", "本区", "我区", "辖区", "园区", "城区", "社区", "小区", "景区", "片区", "全县",
             "全市", "我市", "本市", "全省", "我省", "新城区", "主城区", "中心城区", "市区", "校区", "库区", "矿区",
             "功能区", "集聚区", "试验区", "保护区", "先行区"}
@@ -202,9 +203,11 @@ def _has_any(s: str, words: Words) -> str | None:
 class _Bounds:
     """Positions of boundary characters in a text, for O(log n) look-ups."""
 
-    def __init__(self, text: str, chars: str):
+    def __init__(self, text: str, chars: str, cps: np.ndarray | None = None):
         self.n = len(text)
-        self.pos = [m.start() for m in _re("[" + regex.escape(chars) + "]").finditer(text)]
+        if cps is None:
+            cps = codepoints(text)
+        self.pos = np.flatnonzero(np.isin(cps, [ord(c) for c in chars])).tolist()
 
     def before(self, pos: int, limit: int) -> int:
         """Start of the span that ends at pos: just after the last boundary before it."""
@@ -232,7 +235,8 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
     for f, ai in zip(figs, art_of):
         f.article = ai
         by_art.setdefault(ai, []).append(f)
-    sent, clause = _Bounds(text, _SENT_END), _Bounds(text, _CLAUSE_END)
+    cps = codepoints(text)
+    sent, clause = _Bounds(text, _SENT_END, cps), _Bounds(text, _CLAUSE_END, cps)
     carry_year: int | None = None
     for ai, afigs in by_art.items():
         art = arts[ai]
@@ -358,8 +362,8 @@ def _measure(f: Figure, lead: str, clause: str, v) -> None:
         f.measure = "level"
 
 
-_NOT_HAN_END = regex.compile(r"[^\p{Han}]+$")
-_CHANGE_WORD = regex.compile(r"(?:新增|净增|增加(?!值|到|至)|减少(?!到|至)|新落地|调增|入库)")
+_NOT_HAN_END = _re(r"[^\p{Han}]+$")
+_CHANGE_WORD = _re(r"(?:新增|净增|增加(?!值|到|至)|减少(?!到|至)|新落地|调增|入库)")
 
 
 def _negate(f: Figure) -> None:
@@ -368,17 +372,17 @@ def _negate(f: Figure) -> None:
         f.decimal = -f.decimal
 
 
-_BENCHMARK = regex.compile(  # 占全市总量, 居全市第一, 全市前三: the city is a benchmark
+_BENCHMARK = _re(  # 占全市总量, 居全市第一, 全市前三: the city is a benchmark
     r"(?:占|居|位居|位列|排名|高于|低于)(?:全市|全省|全国|我市|我省)|(?:全市|全省|全国)(?:第|前|平均)")
 _BENEFICIARY = ("为", "向", "对", "给", "帮助", "帮", "支持", "助力")
-_COMPARISON = regex.compile(
+_COMPARISON = _re(
     r"(?:比上年同期|比去年同期|比上年末|比上年|比去年|较上年|较去年|比年初|较年初|比上月|同比|环比)")
-_CHANGE_AT_END = regex.compile(
+_CHANGE_AT_END = _re(
     r"(?:增长|增速|增幅|下降|提高|提升|上涨|下滑|回落|降低|减少|增产|减产|年均增长)(?:了|为|达)?$")
 _CHANGE_END = tuple("长速幅降高升涨滑落低少产了为达")  # the last characters _CHANGE_AT_END can match
-_CONDITION = regex.compile(
+_CONDITION = _re(
     r"(?:达产后|建成后|投产后|建成投产后|届时|扣除价格因素(?:后)?|按可比价格?计算|实际(?=增长|下降|$))")
-_GAP = regex.compile(r"(?:增速|增幅)?比.{0,16}?(?:加快|提高|回落|放缓|下降|上升|高|低)了?$")
+_GAP = _re(r"(?:增速|增幅)?比.{0,16}?(?:加快|提高|回落|放缓|下降|上升|高|低)了?$")
 
 
 def _lead_noise(s: str) -> str:
@@ -388,13 +392,13 @@ def _lead_noise(s: str) -> str:
     return s
 
 
-_NP_AFTER = regex.compile(r"(?:“[^”]{0,10}”|[\p{Han}A-Za-z])+")
-_NP_CUT = regex.compile(
+_NP_AFTER = _re(r"(?:“[^”]{0,10}”|[\p{Han}A-Za-z])+")
+_NP_CUT = _re(
     r"的|和|与|及|等|在|从|为|是|已|被|将|中|内|完成|实现|进行|涉及|纷纷|全部|正在|获得|享受|入驻|受益|通上"
     r"|建成|开工|投产|竣工|参加|参与|达到|共有|总数|累计|同比|比上年|分别|提供|带动|解决|改造|工作|任务")
 _GROUP_END = ("项目", "企业", "公司", "集团", "产业", "集群", "园区", "产业园", "园", "行业", "工程", "基地",
               "医院", "学校", "幼儿园", "中心", "平台", "合作社", "城", "村", "社区", "部门", "单位", "机构", "业")
-_LEAD_NOISE = regex.compile(r"^.*?(?:本报讯|本报记者|记者)[^）)]*[）)]|^.*?报告指出[:：]?[“\"]?")
+_LEAD_NOISE = _re(r"^.*?(?:本报讯|本报记者|记者)[^）)]*[）)]|^.*?报告指出[:：]?[“\"]?")
 _INVEST = ("总投资", "计划总投资", "完成投资", "投资", "产值", "总产值", "增加值", "收入", "成交金额",
            "节约资金", "审减金额", "利润", "税收", "销售收入", "营业收入", "主营业务收入")
 
@@ -543,7 +547,7 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
     f.subject = subject
 
 
-_SECTOR = regex.compile(r"^(\p{Han}{2,10}?(?:产业|行业|服务业|制造业|工业|农业|业))(?:实现|完成|贡献)?(?:增加值|总产值|产值|税收|营业收入|主营业务收入|收入|利润|利税)$")
+_SECTOR = _re(r"^(\p{Han}{2,10}?(?:产业|行业|服务业|制造业|工业|农业|业))(?:实现|完成|贡献)?(?:增加值|总产值|产值|税收|营业收入|主营业务收入|收入|利润|利税)$")
 
 
 _SECTOR_END = ("增加值", "产值", "税收", "收入", "利润", "利税")
@@ -644,16 +648,16 @@ def _status(f: Figure, cues: _Cues, lead: str, published: dt.date | None, v,
 
 
 # 为预算的102.3%, 完成全年计划的107%: a rate of completion of a target
-_OF_TARGET = regex.compile(r"(?:为|达|是|完成)(?:年度|全年)?(?:预算|计划|目标|任务)(?:数)?的$")
-_ANAPHOR = regex.compile(r"^(?:该|此|这个?)(公司|企业|项目|集团)|^(公司|集团)")
-_NAMED_PROJECT = regex.compile(r"[\p{Han}\d.（）()]{4,40}?项目")
-_NAMED_ORG = regex.compile(r"[\p{Han}（）()]{2,24}?(?:股份有限公司|有限责任公司|有限公司|集团|公司)")
-_NAMED_THING = regex.compile(
+_OF_TARGET = _re(r"(?:为|达|是|完成)(?:年度|全年)?(?:预算|计划|目标|任务)(?:数)?的$")
+_ANAPHOR = _re(r"^(?:该|此|这个?)(公司|企业|项目|集团)|^(公司|集团)")
+_NAMED_PROJECT = _re(r"[\p{Han}\d.（）()]{4,40}?项目")
+_NAMED_ORG = _re(r"[\p{Han}（）()]{2,24}?(?:股份有限公司|有限责任公司|有限公司|集团|公司)")
+_NAMED_THING = _re(
     r"[\p{Han}]{2,10}?(?:公园|南园|产业园|科技园|园区|幼儿园|小学|中学|学校|医院|大厦|广场|综合体|小镇|基地|中心|城|园)"
     r"(?=[，,。、及和与等(（]|$)")
-_ENUM_COUNT = regex.compile(r"(?:两|三|四|五|六|七|八|九|十|\d{1,2})(?:大|个|家|项|类|所|座)")
-_ENUM_LIST = regex.compile(r"((?:[\p{Han}A-Za-z]{2,8}、)+[\p{Han}A-Za-z]{2,8}?)(?:两|三|四|五|六|\d{1,2})(?:个|大|家|项|类|所|座)")
-_PLACE_END = regex.compile(r"^(\p{Han}{1,8}?(?:县|区|市|镇|乡|省|街道))(.*)$")
+_ENUM_COUNT = _re(r"(?:两|三|四|五|六|七|八|九|十|\d{1,2})(?:大|个|家|项|类|所|座)")
+_ENUM_LIST = _re(r"((?:[\p{Han}A-Za-z]{2,8}、)+[\p{Han}A-Za-z]{2,8}?)(?:两|三|四|五|六|\d{1,2})(?:个|大|家|项|类|所|座)")
+_PLACE_END = _re(r"^(\p{Han}{1,8}?(?:县|区|市|镇|乡|省|街道))(.*)$")
 
 
 def _split_metric(members: list[Figure]) -> bool:

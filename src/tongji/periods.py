@@ -67,7 +67,7 @@ def _patterns():
     this_year = "|".join(sorted(v["this_year"], key=len, reverse=True))
     last_year = "|".join(sorted(v["last_year"], key=len, reverse=True))
     plans = "|".join(v["plans"])
-    pat = regex.compile(
+    pat = _re(
         r"(?=[\d截到今本年当去上前全目现第下过近]|[一二三四五六七八九两十]{1,3}(?:月|季|个月|年|五))"
         rf"(?P<asof>截至|截止|截止到|到)?(?:"
         rf"(?P<plan>(?:{plans}))(?:”|\")?(?:期间|时期|以来|末|规划期)"
@@ -93,10 +93,10 @@ def _patterns():
 @lru_cache(maxsize=1)
 def _plan_cue():
     words = [w for w in vocab()["status"]["plan"] + vocab()["status"]["expected"] if len(w) >= 2] + ["要", "将"]
-    return regex.compile("|".join(sorted(map(regex.escape, words), key=len, reverse=True)))
+    return _re("|".join(sorted(map(regex.escape, words), key=len, reverse=True)))
 
 
-_ANCHOR = regex.compile(r"[年月季]|目前|当前|现阶段|以来|期间|时期")
+_ANCHOR = _re(r"[年月季]|目前|当前|现阶段|以来|期间|时期")
 
 
 def _candidates(pat, text: str, start: int, end: int):
