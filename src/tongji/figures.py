@@ -383,7 +383,7 @@ def _bare_partners(text: str, found: list[Figure], rules, groups) -> list[Figure
             out.append(f)
             continue
         head = text[max(0, f.start - 24):f.start]
-        m = rules["connector"].search(head)
+        m = rules["connector"].search(head) if head.endswith(_CONNECTORS) or head.endswith("\n") else None
         if m and not (out and out[-1].end > f.start - len(m.group())):
             num = m["num"]
             a = f.start - len(m.group())
@@ -409,6 +409,7 @@ def _bare_partners(text: str, found: list[Figure], rules, groups) -> list[Figure
     return out
 
 
+_CONNECTORS = ("至", "到", "-", "—", "~", "～", "－", "、", "和", "与")  # what "connector" ends with
 _LIST_SEP = ("、", "和", "及", "与", ",", "，")
 _RANGE_SEP = ("至", "到", "-", "—", "~", "～", "－", "——")
 
