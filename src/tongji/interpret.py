@@ -126,7 +126,8 @@ _PLACE_SUFFIX = regex.compile(r"(?:示范区|高新区|开发区|产业集聚区
 _GENERIC = {"全区", "该区", "本区", "我区", "辖区", "园区", "城区", "社区", "小区", "景区", "片区", "全县",
             "全市", "我市", "本市", "全省", "我省", "新城区", "主城区", "中心城区", "市区", "校区", "库区", "矿区",
             "功能区", "集聚区", "试验区", "保护区", "先行区"}
-_NOT_NAME = set("全本该我各区县市省的和与在了是为对到个一等及、，。暨会委府政党人大中上下老街路说指出"
+_HAN = _re(r"\p{Han}")
+_NOT_NAME = frozenset("全本该我各区县市省的和与在了是为对到个一等及、，。暨会委府政党人大中上下老街路说指出"
                 "者从据获悉讯报记向将被把由其此该这那")
 
 
@@ -142,13 +143,14 @@ def home_places(text: str, place: str | None) -> dict[str, str]:
         i = m.start()
         for k in (2, 3):  # the name is the two or three characters before the suffix
             name = text[i - k:i]
-            if len(name) == k and not (set(name) & _NOT_NAME):
-                word = name + w
-                if word not in _GENERIC and not word.endswith(("社区", "小区", "园区", "景区")):
-                    counts[word] += 1
-                    before = text[i - k - 1] if i - k > 0 else ""
-                    if not before or before in _NOT_NAME or not _re(r"\p{Han}").match(before):
-                        at_boundary.add(word)
+            if len(name) < k or not _NOT_NAME.isdisjoint(name):
+                break  # the longer name holds the shorter one
+            word = name + w
+            if word not in _GENERIC and not word.endswith(("社区", "小区", "园区", "景区")):
+                counts[word] += 1
+                before = text[i - k - 1] if i - k > 0 else ""
+                if not before or before in _NOT_NAME or not _HAN.match(before):
+                    at_boundary.add(word)
     def most(suffixes):
         # a place the page names more than once, or once standing alone
         c = [(n, w) for w, n in counts.items() if w.endswith(suffixes) and (n >= 2 or w in at_boundary)]
@@ -201,6 +203,15 @@ def _has_any(s: str, words: Words) -> str | None:
     return m.group() if m else None
 
 
+@lru_cache(maxsize=8)
+def _char_lut(chars: str) -> np.ndarray:
+    """A boolean table over code points up to the largest of chars: which are in chars."""
+    lut = np.zeros(max(map(ord, chars)) + 2, dtype=bool)  # the last entry stands for all above
+    for c in chars:
+        lut[ord(c)] = True
+    return lut
+
+
 class _Bounds:
     """Positions of boundary characters in a text, for O(log n) look-ups."""
 
@@ -208,7 +219,8 @@ class _Bounds:
         self.n = len(text)
         if cps is None:
             cps = codepoints(text)
-        self.pos = np.flatnonzero(np.isin(cps, [ord(c) for c in chars])).tolist()
+        lut = _char_lut(chars)
+        self.pos = np.flatnonzero(lut[np.minimum(cps, len(lut) - 1)]).tolist()
 
     def before(self, pos: int, limit: int) -> int:
         """Start of the span that ends at pos: just after the last boundary before it."""
