@@ -56,7 +56,13 @@ def as_stock(p: Period) -> Period:
     return Period(None, p.end, f"..{p.end.isoformat()}", stock=True, pos=p.pos)
 
 
-YEAR = r"(?:(?P<y>(?:19|20)\d{2})年|(?P<ry>今年|去年|上年|本年|当年))"
+def _year(i: int) -> str:
+    """An optional year before a month or a half (2021年, 今年): groups y<i> and ry<i>, one
+    pair for each alternative that takes a year (re wants every group name once)."""
+    return rf"(?:(?P<y{i}>(?:19|20)\d{{2}})年|(?P<ry{i}>今年|去年|上年|本年|当年))"
+
+
+_YEAR_GROUPS = [(f"y{i}", f"ry{i}") for i in range(1, 6)]
 CNM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 
 
@@ -71,11 +77,11 @@ def _patterns():
         r"(?=[\d截到今本年当去上前全目现第下过近]|[一二三四五六七八九两十]{1,3}(?:月|季|个月|年|五))"
         rf"(?P<asof>截至|截止|截止到|到)?(?:"
         rf"(?P<plan>(?:{plans}))(?:”|\")?(?:期间|时期|以来|末|规划期)"
-        rf"|{YEAR}?(?P<half>{halves})"
-        rf"|{YEAR}?前(?P<firstn>{CNM})个?月"
-        rf"|{YEAR}?(?P<m1>{CNM})(?:月份?)?(?:至|到|-|—|~|－)(?P<m2>{CNM})月(?:份)?(?P<mend>底|末)?"
-        rf"|{YEAR}?(?P<m>{CNM})月(?:份)?(?P<d>\d{{1,2}})[日号]"
-        rf"|{YEAR}?(?P<mo>{CNM})月(?:份)?(?P<moend>底|末|初)?"
+        rf"|{_year(1)}?(?P<half>{halves})"
+        rf"|{_year(2)}?前(?P<firstn>{CNM})个?月"
+        rf"|{_year(3)}?(?P<m1>{CNM})(?:月份?)?(?:至|到|-|—|~|－)(?P<m2>{CNM})月(?:份)?(?P<mend>底|末)?"
+        rf"|{_year(4)}?(?P<m>{CNM})月(?:份)?(?P<d>\d{{1,2}})[日号]"
+        rf"|{_year(5)}?(?P<mo>{CNM})月(?:份)?(?P<moend>底|末|初)?"
         rf"|(?P<yo>(?:19|20)\d{{2}})年(?P<yend>底|末|初)?(?!度|代)"
         rf"|(?P<ty>{this_year})(?P<tyend>以来|底|末)?"
         rf"|(?P<ly>{last_year})(?P<lyend>底|末)?"
@@ -151,9 +157,13 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
             continue
         if text.startswith(("同期", "第"), b):
             continue  # 上年同期; 2021年第一批, 2021年第18次: names, not periods
-        y = int(m["y"]) if m["y"] else None
-        if m["ry"] and pub_year:
-            y = pub_year - 1 if m["ry"] in ("去年", "上年") else pub_year
+        y = ry = None
+        for gy, gry in _YEAR_GROUPS:
+            if m[gy] or m[gry]:
+                y, ry = (int(m[gy]) if m[gy] else None), m[gry]
+                break
+        if ry and pub_year:
+            y = pub_year - 1 if ry in ("去年", "上年") else pub_year
         asof = bool(m["asof"])
         if m["asof"] == "到" and _re(r"(?:增加|增长|提高|提升|下降|减少|降|升|扩大|缩小)$").search(text[max(0, a - 3):a]):
             asof = False  # 增加到2020年的2123亿元: a value, not a target date
