@@ -426,8 +426,11 @@ def _np_after(text: str, pos: int) -> str:
     return np_[: cut.start()] if cut else np_
 
 
+_PUNCT_NOT_LIST = _PUNCT.replace("、", "")
+
+
 def _clean_metric(m: str) -> str:
-    return m.strip(_PUNCT.replace("、", "")).strip("、")
+    return m.strip(_PUNCT_NOT_LIST).strip("、")
 
 
 def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Figure | None,
@@ -568,8 +571,8 @@ _SECTOR_END = ("增加值", "产值", "税收", "收入", "利润", "利税")
 
 def _catalogue_suffix(metric: str) -> str | None:
     """The longest catalogue alias (3 characters or more) that metric ends with."""
-    alias, _ = catalogue()
-    for i in range(0, len(metric) - 2):
+    alias, longest = catalogue()
+    for i in range(max(0, len(metric) - len(longest[0])) if longest else 0, len(metric) - 2):
         if metric[i:] in alias:
             return metric[i:]
     return None
