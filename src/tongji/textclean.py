@@ -165,6 +165,45 @@ def from_codepoints(a: np.ndarray) -> str:
 _HEADING_FIRST = frozenset("一二三四五六七八九十（(第")
 
 
+@lru_cache(maxsize=1)
+def _run_luts() -> tuple[np.ndarray, np.ndarray]:
+    """Over the BMP: characters a heading starts with; ASCII letters and digits."""
+    heading = np.zeros(0x10000, dtype=bool)
+    heading[[ord(c) for c in _HEADING_FIRST]] = True
+    wordy = np.zeros(0x10000, dtype=bool)
+    wordy[[c for c in range(128) if chr(c).isalnum()]] = True
+    return heading, wordy
+
+
+def _runs_to_decide(cps: np.ndarray, space: np.ndarray) -> list[tuple[int, int]]:
+    """The whitespace runs of a page that clean() must look at, as (start, end): those inside
+    the page that may break a paragraph (two line breaks), end a heading line or start one,
+    or stand between two ASCII letters or digits. Every other run (a line break inside a
+    sentence, a space between CJK characters) is simply dropped."""
+    n = len(cps)
+    if n < 3:
+        return []
+    edges = np.flatnonzero(np.diff(space.view(np.int8)))  # run starts at e+1 (space) / ends at e+1
+    starts = edges[space[edges + 1]] + 1
+    ends = edges[~space[edges + 1]] + 1
+    if space[0]:
+        ends = ends[1:]  # the run at the start of the page is dropped
+    starts = starts[: len(ends)]  # a run at the end of the page too
+    if not len(starts):
+        return []
+    heading, wordy = _run_luts()
+    bmp = np.minimum(cps, 0xFFFF)
+    newlines = np.flatnonzero(cps == 10)
+    first_nl = np.searchsorted(newlines, starts)  # the first line break at or after the run's start
+    n_nl = np.searchsorted(newlines, ends) - first_nl  # line breaks in the run
+    # where the line that ends at the run starts (after the last line break before it)
+    line_start = np.concatenate(([-1], newlines))[first_nl] + 1
+    decide = (n_nl >= 2) \
+        | ((n_nl > 0) & (heading[bmp[ends]] | heading[bmp[line_start]])) \
+        | (wordy[bmp[starts - 1]] & wordy[bmp[ends]])
+    return list(zip(starts[decide].tolist(), ends[decide].tolist()))
+
+
 def _is_wordy(ch: str) -> bool:
     """ASCII letters and digits: a space between two of them separates words."""
     return ch.isascii() and ch.isalnum()
@@ -214,11 +253,8 @@ def _clean(raw: str) -> Clean:
     keep = ~(bmp & space[np.minimum(cps, 0xFFFF)])
     repl: list[tuple[int, str]] = []
     para_start = 0
-    for m in _WS.finditer(folded):
-        a, b = m.span()
-        run = m.group()
-        if a == 0 or b == n:
-            continue
+    for a, b in _runs_to_decide(cps, ~keep):
+        run = folded[a:b]
         if _PARA.search(run):
             left = folded[a - 1]
             body = folded[para_start:a]
