@@ -18,7 +18,7 @@ import regex
 from .datafiles import read_yaml
 from .textclean import codepoints, compiled as _re
 
-from .figures import Figure
+from .figures import Figure, trie_pattern
 from .periods import Period, as_stock, scan, vocab, year_period
 from .segment import Article
 
@@ -571,11 +571,16 @@ _SECTOR_END = ("增加值", "产值", "税收", "收入", "利润", "利税")
 
 def _catalogue_suffix(metric: str) -> str | None:
     """The longest catalogue alias (3 characters or more) that metric ends with."""
-    alias, longest = catalogue()
-    for i in range(max(0, len(metric) - len(longest[0])) if longest else 0, len(metric) - 2):
-        if metric[i:] in alias:
-            return metric[i:]
-    return None
+    m = _alias_suffix_re().match(metric[::-1])
+    return m.group()[::-1] if m else None
+
+
+@lru_cache(maxsize=1)
+def _alias_suffix_re():
+    """The aliases of 3 characters or more, reversed, as a trie: matched on a reversed phrase
+    it gives the longest alias the phrase ends with."""
+    _, aliases = catalogue()
+    return _re(trie_pattern(a[::-1] for a in aliases if len(a) >= 3))
 
 
 def _after_unit(text: str, f: Figure) -> int:
