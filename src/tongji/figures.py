@@ -255,6 +255,9 @@ def _in_short_quote(text: str, start: int, end: int, span: int = 12) -> bool:
     return bool(c) and c.start() - m.start() <= span + 1
 
 
+_RULE_OF_KIND = {"money": "money", "percent": "percent", "count": "count", "times": "multiple"}
+
+
 def find(text: str) -> list[Figure]:
     """All figures of a clean text, in order, with clean offsets."""
     rules = _rules()
@@ -313,39 +316,38 @@ def find(text: str) -> list[Figure]:
             pos += len(p) + 1
         take(*m.span())
 
+    inner, after = rules["inner"], rules["after"]
     for m in rules["main"].finditer(text):
         a, b = m.span()
-        num, unit_s = m["num"], m["unit"]
-        if not free(a, b):
+        if occupied.find(1, a, b) >= 0:
             continue
-        if _blocked(text, a, m.end("unit"), num, unit_s, rules, in_phrase, quotes):
+        num, in1, mult, in2, unit_s, post = m.group("num", "in1", "mult", "in2", "unit", "post")
+        unit_end = m.end("unit")
+        if _blocked(text, a, unit_end, num, unit_s, rules, in_phrase, quotes):
             continue
         try:
             val = _num_value(num)
         except (ValueError, ArithmeticError):
             continue
-        if m["mult"]:
-            val *= multiplier(m["mult"])
+        if mult:
+            val *= multiplier(mult)
         unit = units[unit_s]
         approx = None
-        if m["in1"] or m["in2"]:
-            approx = rules["inner"][m["in1"] or m["in2"]]
-        if m["post"]:
-            approx = rules["after"][m["post"]]
-        ab = _approx_before(text, a, rules)
-        if ab and approx is None:
-            approx = ab
-        value = to_float(val * unit.factor)
-        raw_unit = (m["mult"] or "") + unit_s
-        rule = {"money": "money", "percent": "percent", "count": "count", "times": "multiple"}.get(unit.kind, "quantity")
+        if in1 or in2:
+            approx = inner[in1 or in2]
+        if post:
+            approx = after[post]
+        if approx is None:
+            approx = _approx_before(text, a, rules)
+        exact = val * unit.factor
         # the span is the number and its unit with 余/多 but without 左右/以上/以下
-        end = b if m["post"] in ("多", "余") else m.end("unit")
-        fig = Figure(a, end, "", value, unit.code, num, raw_unit, rule,
-                     approx=approx, decimal=val * unit.factor)
+        end = b if post in ("多", "余") else unit_end
+        fig = Figure(a, end, "", to_float(exact), unit.code, num, (mult or "") + unit_s,
+                     _RULE_OF_KIND.get(unit.kind, "quantity"), approx=approx, decimal=exact)
         if unit.code == "count":
             fig.counted = _counted(text, a, b, unit_s)
         found.append(fig)
-        take(a, b)
+        occupied[a:b] = b"\x01" * (b - a)
 
     # 百分之十五
     for m in rules["percent_words"].finditer(text):
