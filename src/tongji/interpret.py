@@ -41,19 +41,29 @@ _PUNCT = "“”‘’\"'「」《》()（）[]【】·—-、 "
 
 
 class Words(tuple):
-    """A word list, longest first, with its patterns compiled once: ``any_re`` finds any of
-    the words, ``end_re`` one the text ends with."""
+    """A word list, longest first, with its patterns compiled once (as tries): ``any_re``
+    finds any of the words (the longest of those that start first), ``end_re`` the longest
+    one a text ends with; ``ending(s)`` does that faster."""
 
     def __new__(cls, words):
         self = super().__new__(cls, sorted(set(words), key=lambda w: (-len(w), w)))
-        body = "|".join(regex.escape(w) for w in self) or "(?!)"
-        self.any_re = _re(f"(?:{body})")
-        self.end_re = _re(f"(?:{body})$")
+        body = trie_pattern(self) if self else "(?!)"
+        self.any_re = _re(body)
+        self.end_re = _re(f"{body}$")
+        self.reversed_re = _re(trie_pattern(w[::-1] for w in self) if self else "(?!)")
         # the words that hold no other word of the list: the first of them found in a text
         # ends where the first occurrence of any word ends (see first_end)
         minimal = [w for w in self if not any(o != w and o in w for o in self)]
         self.minimal_re = _re("|".join(regex.escape(w) for w in minimal) or "(?!)")
         return self
+
+    def ending(self, s: str) -> str | None:
+        """The longest of the words that s ends with (a trie matched on s reversed)."""
+        if "\n" in s:  # $ also matches before a final line break
+            m = self.end_re.search(s)
+            return m.group() if m else None
+        m = self.reversed_re.match(s[::-1])
+        return m.group()[::-1] if m else None
 
     def first_end(self, s: str) -> int:
         """The smallest end offset of any occurrence of the words in s (_NEVER when none):
@@ -173,16 +183,16 @@ def _strip(phrase: str) -> str:
     v = _vocab()
     p = _strip_time(phrase).strip(_PUNCT)
     lead_re = v["strip_lead"].any_re
-    tail_re = v["strip_tail"].end_re
+    tail = v["strip_tail"]
     place_re = v["places"].any_re
     while p:
         m = lead_re.match(p) or place_re.match(p)
         if m and m.end() < len(p) or m and lead_re.match(p):
             p = p[m.end():].lstrip(_PUNCT)
             continue
-        m = tail_re.search(p)
-        if m:
-            p = p[: m.start()].rstrip(_PUNCT)
+        w = tail.ending(p)
+        if w:
+            p = p[: -len(w)].rstrip(_PUNCT)
             continue
         break
     place = place_re.match(p)
@@ -193,8 +203,7 @@ def _strip(phrase: str) -> str:
 
 def _ends_with_any(s: str, words: Words) -> str | None:
     """The longest of words that s ends with."""
-    m = words.end_re.search(s)
-    return m.group() if m else None
+    return words.ending(s)
 
 
 def _has_any(s: str, words: Words) -> str | None:
