@@ -41,3 +41,14 @@ def test_a_numbered_heading_stays_a_paragraph():
     c = clean("增长6.4%。\n三、工业和建筑业\n全年全部工业增加值112.4亿元")
     assert c.text == "增长6.4%。\n三、工业和建筑业\n全年全部工业增加值112.4亿元"
     assert clean("全年粮食\n总产量81.6万吨").text == "全年粮食总产量81.6万吨"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("一二亿元 \n\u3000１2.，%ab")), min_size=1, max_size=80), st.data())
+def test_many_spans_map_like_one_at_a_time(raw, data):
+    c = clean(raw)
+    n = len(c.text)
+    spans = data.draw(st.lists(st.tuples(st.integers(0, n), st.integers(0, n)), max_size=8))
+    spans = [(a, b) for a, b in spans if a < n]
+    starts, ends = c.to_raw_many([a for a, _ in spans], [b for _, b in spans])
+    assert list(zip(starts, ends)) == [c.to_raw(a, b) for a, b in spans]

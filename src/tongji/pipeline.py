@@ -18,9 +18,10 @@ def analyse(raw: str, published: dt.date | None = None, place: str | None = None
     figs = find(c.text)
     if meaning:
         interpret(c.text, arts, figs, published=published, place=place)
-    for f in figs:
-        f.start, f.end = c.to_raw(f.start, f.end)
-        f.text = raw[f.start:f.end]
+    if figs:
+        starts, ends = c.to_raw_many([f.start for f in figs], [f.end for f in figs])
+        for f, a, b in zip(figs, starts, ends):
+            f.start, f.end, f.text = a, b, raw[a:b]
     raw_arts = []
     for a in arts:
         s, e = c.to_raw(a.start, a.end)

@@ -236,6 +236,14 @@ class Clean:
             return s, s
         return int(self.index[start]), int(self.index[end - 1]) + 1
 
+    def to_raw_many(self, starts: list[int], ends: list[int]) -> tuple[list[int], list[int]]:
+        """``to_raw`` of many spans at once."""
+        s, e = np.asarray(starts, dtype=np.int64), np.asarray(ends, dtype=np.int64)
+        if not (e > s).all():
+            pairs = [self.to_raw(a, b) for a, b in zip(starts, ends)]
+            return [a for a, _ in pairs], [b for _, b in pairs]
+        return self.index[s].tolist(), (self.index[e - 1] + 1).tolist()
+
 
 @lru_cache(maxsize=4)
 def clean(raw: str) -> Clean:
