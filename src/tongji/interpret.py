@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left, bisect_right
-from collections import Counter
 from functools import lru_cache
 
 import numpy as np
@@ -137,28 +136,31 @@ _GENERIC = {"全区", "该区", "本区", "我区", "辖区", "园区", "城区"
             "全市", "我市", "本市", "全省", "我省", "新城区", "主城区", "中心城区", "市区", "校区", "库区", "矿区",
             "功能区", "集聚区", "试验区", "保护区", "先行区"}
 _HAN = _re(r"\p{Han}")
+_NOT_PLACE_END = ("社区", "小区", "园区", "景区")
 _NOT_NAME = frozenset("全本该我各区县市省的和与在了是为对到个一等及、，。暨会委府政党人大中上下老街路说指出"
                 "者从据获悉讯报记向将被把由其此该这那")
 
 
 def home_places(text: str, place: str | None) -> dict[str, str]:
     """The page's home place, city and province: from ``place`` or the most named ones."""
-    counts: Counter = Counter()
+    counts: dict[str, int] = {}
     at_boundary: set[str] = set()  # names printed after punctuation or at the start
     for m in _PLACE_SUFFIX.finditer(text):
         w = m.group()
         if len(w) > 1:
-            counts[w] += 1
+            counts[w] = counts.get(w, 0) + 1
             continue
         i = m.start()
         for k in (2, 3):  # the name is the two or three characters before the suffix
+            if i < k:
+                break
             name = text[i - k:i]
-            if len(name) < k or not _NOT_NAME.isdisjoint(name):
+            if not _NOT_NAME.isdisjoint(name):
                 break  # the longer name holds the shorter one
             word = name + w
-            if word not in _GENERIC and not word.endswith(("社区", "小区", "园区", "景区")):
-                counts[word] += 1
-                before = text[i - k - 1] if i - k > 0 else ""
+            if word not in _GENERIC and not word.endswith(_NOT_PLACE_END):
+                counts[word] = counts.get(word, 0) + 1
+                before = text[i - k - 1] if i > k else ""
                 if not before or before in _NOT_NAME or not _HAN.match(before):
                     at_boundary.add(word)
     def most(suffixes):
