@@ -86,7 +86,7 @@ def _mp_context():
     # that runs threads, such as the progress display); spawn where it is not available.
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["tongji.build"])  # imported once, before the workers fork
+        ctx.set_forkserver_preload(["tongji.preload"])  # imported and warmed once, before the workers fork
         return ctx
     return multiprocessing.get_context("spawn")
 
