@@ -63,3 +63,40 @@ def test_two_builds_are_byte_identical(tmp_path):
     build(RAW, tmp_path / "b")
     for name in ("documents", "figures", "articles"):
         assert (tmp_path / "a" / f"{name}.parquet").read_bytes() == (tmp_path / "b" / f"{name}.parquet").read_bytes()
+
+
+def test_pages_are_discovered_in_order_and_held_compactly(tmp_path):
+    """A build keeps one compact record of every page (not a Path and a task per page): the
+    same pages, paths and order as ``discover``, in some tens of bytes a page."""
+    from tongji.build import _Pages, discover
+
+    root = tmp_path / "in"
+    for i in range(300):
+        d = root / f"{i % 7:03d}" / ("sub" if i % 2 else "")
+        d.mkdir(parents=True, exist_ok=True)
+        (d / f"page-{i:04d}.txt").write_text("x" * i, encoding="utf-8")
+    (root / "note.md").write_text("not a page", encoding="utf-8")
+    pages = _Pages(root)
+    want = discover(root)
+    assert len(pages) == len(want) == 300
+    assert [(d, str(p)) for d, p in pages] == [(d, str(p)) for d, p in want]
+    assert [d for d, _ in want] == sorted(d for d, _ in want)
+    assert list(pages.sizes) == [p.stat().st_size for _, p in want]
+    held = len(pages.doc_ids) + len(pages.rels) + pages.sizes.itemsize * len(pages.sizes)
+    assert held < 60 * len(pages)
+
+    page = RAW / min(p.name for p in RAW.glob("*.txt"))
+    one = _Pages(page)
+    assert [(d, str(p)) for d, p in one] == [(page.stem, str(page))] and list(one.sizes) == [page.stat().st_size]
+    (tmp_path / "empty").mkdir()
+    assert list(_Pages(tmp_path / "empty")) == [] and len(_Pages(tmp_path / "empty")) == 0
+
+
+def test_release_memory_keeps_what_is_in_use():
+    import pyarrow as pa
+
+    from tongji.output import release_memory
+
+    t = pa.table({"a": list(range(100_000))})
+    release_memory()
+    assert t["a"][99_999].as_py() == 99_999

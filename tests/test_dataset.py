@@ -11,6 +11,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tongji import cli
@@ -340,6 +341,11 @@ def test_observations_made_part_by_part_are_the_same(built, tmp_path, monkeypatc
     monkeypatch.setattr(dataset, "BUCKET_ROWS", 25)
     pieces = list(dataset._figure_parts(parts / "figures.parquet"))
     assert len(pieces) > 5 and max(p.num_rows for p in pieces) <= 25 + 20
+    want = pq.read_table(parts / "figures.parquet", columns=dataset.FIGURE_COLUMNS,
+                         read_dictionary=dataset.DICTIONARY_COLUMNS)
+    assert all(p.schema == want.schema for p in pieces)
+    got = pa.concat_tables(p.cast(want.schema) for p in pieces)
+    assert sorted(got["figure_id"].to_pylist()) == sorted(want["figure_id"].to_pylist())
     dataset.finish(parts)
     assert (whole / "observations.parquet").read_bytes() == (parts / "observations.parquet").read_bytes()
     assert not [p for p in parts.iterdir() if p.name.startswith(".parts-")]

@@ -119,6 +119,26 @@ def test_row_groups_do_not_depend_on_how_rows_arrive(tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
 
+def test_many_small_tables_give_the_same_row_groups(tmp_path):
+    """Small tables from many chunks are joined while they wait for their row group: the
+    bytes are those of the rows arriving at once."""
+    from tongji.tables import to_table
+
+    rows = [{"doc_id": f"d{i:04d}", "article": i, "start": i, "end": i + 1, "title": f"t{i % 7}" if i % 3 else None}
+            for i in range(1000)]
+    table = to_table("articles", rows)
+    outs = []
+    for k, size in enumerate([1000, 7, 1]):
+        w = TableWriter("articles", tmp_path / f"a{k}.parquet", rows=300)
+        for at in range(0, 1000, size):
+            w.add(table.slice(at, size))
+            assert len(w.pending) <= TableWriter.COMPACT_AT + 1
+        w.close()
+        outs.append((tmp_path / f"a{k}.parquet").read_bytes())
+    assert len(set(outs)) == 1
+    assert pq.read_table(tmp_path / "a2.parquet").to_pylist() == rows
+
+
 def test_an_empty_input_gives_empty_tables(tmp_path):
     (tmp_path / "in").mkdir()
     s = build(tmp_path / "in", tmp_path / "out", jobs=2)

@@ -8,10 +8,13 @@ the files are the same, byte for byte, whatever the engine, the number of jobs o
 """
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import secrets
 import time
+from array import array
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from . import ingest
-from .output import Stage, recover
+from .output import Stage, recover, release_memory
 from .pipeline import analyse
 from .tables import arrow_schema, figure_row, to_table
 
@@ -28,6 +31,7 @@ CHUNK_BYTES = 1 << 20      # input bytes per unit of work sent to a worker, at m
 CHUNK_BYTES_MIN = 64 << 10  # ... and at least (a small corpus is cut finer, to keep every worker busy)
 CHUNK_DOCS = 512           # documents per unit of work, at most
 ROW_GROUP_ROWS = 32_768    # rows per Parquet row group (fixed: the bytes must not depend on chunking)
+RELEASE_EVERY = 8          # chunks between two hand-backs of freed memory (output.release_memory)
 
 
 @dataclass
@@ -41,17 +45,72 @@ class DocResult:
 def discover(input_dir: Path) -> list[tuple[str, Path]]:
     """Every ``*.txt`` below input_dir, as (doc_id, path), sorted by doc_id."""
     input_dir = Path(input_dir)
+    return [(doc_id, input_dir / rel if rel is not None else input_dir)
+            for doc_id, rel in _discover(input_dir)]
+
+
+def _discover(input_dir: Path) -> list[tuple[str, str | None]]:
+    """``discover`` as (doc_id, path relative to input_dir) strings (None for an input that
+    is a file)."""
     if not input_dir.exists():
         raise ingest.InputError(f"input not found: {input_dir}")
     if input_dir.is_file():
-        return [(input_dir.stem, input_dir)]
+        return [(input_dir.stem, None)]
     out = []
     for p in input_dir.rglob("*.txt"):
         if p.is_file():
-            rel = p.relative_to(input_dir).with_suffix("")
-            out.append((rel.as_posix(), p))
+            rel = p.relative_to(input_dir)
+            out.append((rel.with_suffix("").as_posix(), rel.as_posix()))
     out.sort()
     return out
+
+
+class _Pages:
+    """The pages of a build in doc_id order, as ``(doc_id, path)``, with their sizes in bytes.
+
+    A build holds this for its whole run, so it is kept compact: the doc_ids and the relative
+    paths joined in two strings (NUL-separated: no path holds a NUL) and the sizes in an
+    array, some 50 bytes a page. Lists of Paths and of tasks took close to a kilobyte a
+    page: 45 MB for 50,000 pages, held to the end of the build."""
+
+    def __init__(self, input_dir: Path):
+        self.input_dir = input_dir
+        found = _discover(input_dir)
+        self.n = len(found)
+        self.file = found[0][0] if found and found[0][1] is None else None
+        self.doc_ids = "\0".join(doc_id for doc_id, _ in found)
+        self.rels = "\0".join(rel for _, rel in found) if self.file is None else ""
+        del found
+        self.sizes = array("q", bytes(8 * self.n))
+        for i, (_, path) in enumerate(self):
+            try:
+                self.sizes[i] = os.stat(path).st_size
+            except OSError:
+                pass
+        # the temporary objects of the discovery are gone, but the interpreter's free lists
+        # keep some of them, enough to hold on to most of their memory: empty them
+        gc.collect()
+        release_memory()
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __iter__(self):
+        if self.file is not None:
+            yield self.file, self.input_dir
+            return
+        for doc_id, rel in zip(_split(self.doc_ids, self.n), _split(self.rels, self.n)):
+            yield doc_id, self.input_dir / rel
+
+
+def _split(joined: str, n: int):
+    """The n parts of a NUL-joined string, one after another."""
+    start = 0
+    for _ in range(n):
+        end = joined.find("\0", start)
+        end = len(joined) if end < 0 else end
+        yield joined[start:end]
+        start = end + 1
 
 
 def manifest_for(input_dir: Path) -> dict[str, dict]:
@@ -166,7 +225,7 @@ def run_chunk(chunk: Chunk) -> ChunkOut:
                     cached=n if chunk.kind == "cached" else 0, rules=rules)
 
 
-def _chunks(tasks: list[Task], sizes: list[int], cache, chunk_bytes: int, chunk_docs: int):
+def _chunks(tasks: Iterable[Task], sizes: Iterable[int], cache, chunk_bytes: int, chunk_docs: int):
     """Consecutive documents grouped into chunks of one kind (to run, or found in the cache)."""
     from . import cache as cache_mod
 
@@ -196,6 +255,8 @@ class TableWriter:
     (the last one shorter): the bytes depend on the rows only, never on how they arrived.
     Written to a temporary file beside the target and renamed on ``close``."""
 
+    COMPACT_AT = 16  # pending tables joined into one beyond this many
+
     def __init__(self, name: str, path: Path, rows: int = ROW_GROUP_ROWS, stage: Stage | None = None):
         self.schema = arrow_schema(name)
         self.path = Path(path)
@@ -217,6 +278,11 @@ class TableWriter:
         self.pending.append(table)
         self.n_pending += table.num_rows
         self.n_rows += table.num_rows
+        if len(self.pending) > self.COMPACT_AT and self.n_pending < self.rows:
+            # a row group of a small table gathers the rows of hundreds of chunks (32,768
+            # documents: 670 chunks of a 1 GB corpus): keep them as one table, not as hundreds
+            # of tables of small buffers each
+            self.pending = [pa.concat_tables(self.pending).combine_chunks()]
         while self.n_pending >= self.rows:
             t = pa.concat_tables(self.pending)
             self._write(t.slice(0, self.rows))
@@ -316,16 +382,14 @@ def build(input_dir: Path, out_dir: Path, *, jobs: int | None = None, engine="lo
 
     t0 = time.perf_counter()
     input_dir, out_dir = Path(input_dir), Path(out_dir)
-    docs = discover(input_dir)
+    pages = _Pages(input_dir)  # what this process keeps per page, compactly
+    sizes = pages.sizes
     manifest = manifest_for(input_dir)
-    tasks = [Task(doc_id, str(p), os.path.abspath(p), meta_of(manifest, input_dir, doc_id, p))
-             for doc_id, p in docs]
-    sizes = []
-    for t in tasks:
-        try:
-            sizes.append(os.stat(t.abspath).st_size)
-        except OSError:
-            sizes.append(0)
+
+    def tasks():  # made as the chunks are sent
+        for doc_id, p in pages:
+            yield Task(doc_id, str(p), os.path.abspath(p), meta_of(manifest, input_dir, doc_id, p))
+
     if progress is None:
         progress = sys.stderr.isatty()
 
@@ -340,14 +404,14 @@ def build(input_dir: Path, out_dir: Path, *, jobs: int | None = None, engine="lo
     s.engine = eng.describe()
     if chunk_bytes is None:
         chunk_bytes = min(CHUNK_BYTES, max(CHUNK_BYTES_MIN, sum(sizes) // (8 * eng.workers)))
-    n_bytes = 0
+    n_bytes = n_chunks = 0
     ok = False
     try:
         from .cache import rules_version
 
         rules = rules_version()
         with eng:
-            for out in eng.imap(run_chunk, _chunks(tasks, sizes, store, chunk_bytes, chunk_docs)):
+            for out in eng.imap(run_chunk, _chunks(tasks(), sizes, store, chunk_bytes, chunk_docs)):
                 if eng.name == "dask" and out.rules != rules:
                     raise RuntimeError("a Dask worker runs a different version of tongji "
                                        "(its rules differ from this process's): install the same "
@@ -363,8 +427,13 @@ def build(input_dir: Path, out_dir: Path, *, jobs: int | None = None, engine="lo
                 s.cached += out.cached
                 n_bytes += out.n_bytes
                 bar.advance(out.n_src_bytes, out.documents)
+                out = None
+                n_chunks += 1
+                if n_chunks % RELEASE_EVERY == 0:
+                    release_memory()
         for w in writers.values():
             w.close()
+        release_memory()
         from .dataset import finish
 
         counts = finish(out_dir, stage, Path(writers["figures"].tmp)) or {}
@@ -379,7 +448,7 @@ def build(input_dir: Path, out_dir: Path, *, jobs: int | None = None, engine="lo
         if store is not None:
             try:
                 if ok:
-                    store.prune([t.doc_id for t in tasks])
+                    store.prune(doc_id for doc_id, _ in pages)
             finally:
                 store.close()
     if "observations" in counts:

@@ -20,6 +20,7 @@ import os
 import pickle
 import sqlite3
 import zlib
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -129,7 +130,7 @@ class Cache:
         self.db.commit()
         self._pending = 0
 
-    def prune(self, keep: list[str]) -> int:
+    def prune(self, keep: Iterable[str]) -> int:
         """Drop the entries of every doc_id not in ``keep``; returns how many went."""
         self.db.execute("CREATE TEMP TABLE IF NOT EXISTS keep (doc_id TEXT PRIMARY KEY)")
         self.db.execute("DELETE FROM keep")

@@ -121,6 +121,31 @@ def write_parquet(table: pa.Table, path: Path, stage: Stage | None = None) -> No
         raise
 
 
+def release_memory() -> None:
+    """Hand freed memory back to the system. Arrow's memory pool and the C library's
+    allocator both keep what is freed for reuse, scattered among what is still in use, so a
+    process that once needed much keeps much: called between the steps of a build, whose
+    peaks would otherwise add up, and from time to time while it streams its tables."""
+    pa.default_memory_pool().release_unused()
+    if _malloc_trim is not None:
+        _malloc_trim(0)
+
+
+def _find_malloc_trim():
+    """glibc's malloc_trim (returns the free pages of every arena), where there is one."""
+    try:
+        import ctypes
+
+        trim = ctypes.CDLL(None).malloc_trim
+    except (AttributeError, OSError, TypeError):  # not glibc (macOS, musl, Windows)
+        return None
+    trim.argtypes, trim.restype = [ctypes.c_size_t], ctypes.c_int
+    return trim
+
+
+_malloc_trim = _find_malloc_trim()
+
+
 def write_text(text: str, path: Path, stage: Stage | None = None) -> None:
     """Atomic text write (datapackage.json, reports)."""
     path = Path(path)
