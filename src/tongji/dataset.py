@@ -8,7 +8,6 @@ picks one value by a fixed rule (see ``observations``).
 from __future__ import annotations
 
 import json
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import yaml
 
+from .datafiles import read_yaml
 from .output import release_memory, write_parquet, write_text
 from .tables import arrow_schema, schema_doc
 
@@ -336,11 +335,7 @@ def _bounds(t: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def catalogue() -> list[dict]:
     """The entries of schemas/metrics.yaml (empty when there is none yet)."""
-    try:
-        text = resources.files("tongji").joinpath("schemas/metrics.yaml").read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
-        return []
-    return list((yaml.safe_load(text) or {}).get("metrics") or [])
+    return list((read_yaml("schemas/metrics.yaml") or {}).get("metrics") or [])
 
 
 def metrics_table() -> pa.Table:
