@@ -11,11 +11,11 @@ _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @lru_cache(maxsize=16)
-def read_yaml(name: str, default=None):
+def read_yaml(name: str):
     """The parsed YAML file ``name`` of the package (data/meaning.yaml, schemas/metrics.yaml);
-    ``default`` when the file is missing. Cached: callers must not modify the result."""
+    None when the file is missing. Cached: callers must not modify the result."""
     try:
         text = resources.files("tongji").joinpath(name).read_text(encoding="utf-8")
     except (FileNotFoundError, OSError):
-        return default
+        return None
     return yaml.load(text, Loader=_LOADER)

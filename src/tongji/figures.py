@@ -61,6 +61,12 @@ class Figure:
         return d
 
 
+_RANGE_SEP = ("至", "到", "-", "—", "~", "～", "－", "——")  # between the two ends of a range
+_LIST_SEP = ("、", "和", "及", "与", ",", "，")  # between the items of a list
+# between a bare number and the figure whose unit it shares (3—5家, 7和29个)
+_CONNECTORS = tuple(w for w in _RANGE_SEP if len(w) == 1) + ("、", "和", "与")
+
+
 @lru_cache(maxsize=1)
 def _rules():
     lex = lexicon()
@@ -92,13 +98,14 @@ def _rules():
     phrase_re = _re("|".join(regex.escape(p) for p in phrases))
     not_before = tuple(lex["not_figures"]["before"])
     not_after = tuple(lex["not_figures"]["after"])
-    connector = _re(rf"(?P<num>(?<![\d.A-Za-z]){AR})(?P<mult>[万亿千百]{{0,2}})(?P<sep>至|到|-|—|~|～|－|、|和|与)$")
+    seps = "|".join(map(regex.escape, _CONNECTORS))
+    connector = _re(rf"(?P<num>(?<![\d.A-Za-z]){AR})(?P<mult>[万亿千百]{{0,2}})(?P<sep>{seps})$")
     return {
         "units": units, "main": main, "percent_words": percent_words, "rank": rank,
         "ratio": ratio, "top": top, "before_approx": before_approx, "before_approx_re": before_approx_re, "phrase_re": phrase_re,
         "not_before": not_before, "not_after": not_after, "connector": connector,
         "inner": lex["approx"]["inner"], "after": lex["approx"]["after"],
-        "weak_one": set(lex["weak_after_one"]), "heads": tuple(sorted(lex.get("count_heads", []), key=len, reverse=True)),
+        "weak_one": set(lex["weak_after_one"]),
         "verbs": frozenset(lex.get("verbs", [])),
         "durations": {k: tuple(v) for k, v in lex["durations"].items()},
         "heads_rev_re": _re(trie_pattern(w[::-1] for w in lex.get("count_heads", []))),
@@ -190,7 +197,7 @@ def _strip_tail_words(s: str) -> str:
     pat = _rules()["count_tail_re"]
     while s:
         m = pat.search(s)
-        if not m or m.start() == len(s):
+        if not m:
             break
         s = s[: m.start()]
     return s
@@ -404,16 +411,13 @@ def _bare_partners(text: str, found: list[Figure], rules, groups) -> list[Figure
                     partner = Figure(a, b, "", to_float(val * factor), f.unit, num, f.raw_unit,
                                      f.rule, counted=f.counted, decimal=val * factor)
                     partner.group = f.group = next(groups)
-                    if m["sep"] in "至到-—~～－":
+                    if m["sep"] in _RANGE_SEP:
                         _mark_range(partner, f)
                     out.append(partner)
         out.append(f)
     return out
 
 
-_CONNECTORS = ("至", "到", "-", "—", "~", "～", "－", "、", "和", "与")  # what "connector" ends with
-_LIST_SEP = ("、", "和", "及", "与", ",", "，")
-_RANGE_SEP = ("至", "到", "-", "—", "~", "～", "－", "——")
 
 
 def _mark_range(low: Figure, high: Figure) -> None:

@@ -15,7 +15,7 @@ import numpy as np
 import regex
 
 from .datafiles import read_yaml
-from .textclean import codepoints, compiled as _re
+from .textclean import codepoints, compiled as _re, in_chars
 
 from .figures import Figure, trie_pattern
 from .periods import Period, as_stock, scan, vocab, year_period
@@ -97,15 +97,15 @@ def _vocab():
 
 
 @lru_cache(maxsize=1)
-def catalogue() -> tuple[dict[str, str], tuple[str, ...]]:
-    """alias -> metric id, and aliases longest first (from schemas/metrics.yaml)."""
+def catalogue() -> dict[str, str]:
+    """alias (and name) -> metric id, from schemas/metrics.yaml."""
     doc = read_yaml("schemas/metrics.yaml") or {}
     alias: dict[str, str] = {}
     for m in doc.get("metrics", []):
         for a in [m.get("name"), *(m.get("aliases") or [])]:
             if a:
                 alias.setdefault(str(a), m["id"])
-    return alias, tuple(sorted(alias, key=len, reverse=True))
+    return alias
 
 
 def metric_id_of(text: str | None) -> str | None:
@@ -114,7 +114,7 @@ def metric_id_of(text: str | None) -> str | None:
     sub-category (工业重点项目, 10亿元以上项目) is not its parent indicator: no id."""
     if not text:
         return None
-    alias, _ = catalogue()
+    alias = catalogue()
     if text in alias:
         return alias[text]
     rest = _neutral_prefix().sub("", text)
@@ -203,35 +203,18 @@ def _strip(phrase: str) -> str:
     return p.strip(_PUNCT)
 
 
-def _ends_with_any(s: str, words: Words) -> str | None:
-    """The longest of words that s ends with."""
-    return words.ending(s)
-
-
 def _has_any(s: str, words: Words) -> str | None:
     """The first of words found in s (the longest of those that start there)."""
     m = words.any_re.search(s)
     return m.group() if m else None
 
 
-@lru_cache(maxsize=8)
-def _char_lut(chars: str) -> np.ndarray:
-    """A boolean table over code points up to the largest of chars: which are in chars."""
-    lut = np.zeros(max(map(ord, chars)) + 2, dtype=bool)  # the last entry stands for all above
-    for c in chars:
-        lut[ord(c)] = True
-    return lut
-
-
 class _Bounds:
     """Positions of boundary characters in a text, for O(log n) look-ups."""
 
-    def __init__(self, text: str, chars: str, cps: np.ndarray | None = None):
-        self.n = len(text)
-        if cps is None:
-            cps = codepoints(text)
-        lut = _char_lut(chars)
-        self.pos = np.flatnonzero(lut[np.minimum(cps, len(lut) - 1)]).tolist()
+    def __init__(self, cps: np.ndarray, chars: str):
+        self.n = len(cps)
+        self.pos = np.flatnonzero(in_chars(cps, chars)).tolist()
 
     def before(self, pos: int, limit: int) -> int:
         """Start of the span that ends at pos: just after the last boundary before it."""
@@ -260,7 +243,7 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
         f.article = ai
         by_art.setdefault(ai, []).append(f)
     cps = codepoints(text)
-    sent, clause = _Bounds(text, _SENT_END, cps), _Bounds(text, _CLAUSE_END, cps)
+    sent, clause = _Bounds(cps, _SENT_END), _Bounds(cps, _CLAUSE_END)
     carry_year: int | None = None
     for ai, afigs in by_art.items():
         art = arts[ai]
@@ -294,7 +277,7 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
                 if prev.value < 0 < f.value:
                     _negate(f)
             same_part = same_sentence and not _re(r"[；;]").search(text, prev.end, f.start)
-            _metric_subject(f, lead, text, c0, prev if same_part else None, places, v, afigs)
+            _metric_subject(f, lead, text, c0, prev if same_part else None, places, v)
             k = sentence_before.rfind("其中")
             if f.unit == "count" and f.metric_text:
                 if k >= 0 and parent is not None and parent.counted == f.counted and parent.metric_text \
@@ -350,16 +333,16 @@ def _measure(f: Figure, lead: str, clause: str, v) -> None:
     tail = lead[-12:]
     if unit == "percentage_point":
         f.measure = "level" if _has_any(lead, v["contrib"]) else "pp_change"
-        if _ends_with_any(lead.rstrip("了"), v["decline"]) or _re(r"(?:下降|回落|降低|低|减少)了?$").search(lead):
+        if v["decline"].ending(lead.rstrip("了")) or _re(r"(?:下降|回落|降低|低|减少)了?$").search(lead):
             _negate(f)
         return
     if unit in ("percent", "permille"):
         core = tail.rstrip("了为达到是约近")
-        if _re(r"率(?:为|达到?|是)?$").search(lead) and not _ends_with_any(core, v["growth_rate"]):
+        if _re(r"率(?:为|达到?|是)?$").search(lead) and not v["growth_rate"].ending(core):
             f.measure = "rate"
         elif _has_any(lead, v["share"]):
             f.measure = "rate" if _re(r"占.{0,8}(?:目标|计划|任务)").search(lead) else "share"
-        elif _ends_with_any(core, v["growth"]) or _re(r"(?:增长|增速|增幅|下降|同比)\w{0,3}$").search(core):
+        elif v["growth"].ending(core) or _re(r"(?:增长|增速|增幅|下降|同比)\w{0,3}$").search(core):
             f.measure = "growth"
             if _re(r"(?:下降|减少|下跌|回落|下滑|降低)[了为]?$").search(lead):
                 _negate(f)
@@ -369,7 +352,7 @@ def _measure(f: Figure, lead: str, clause: str, v) -> None:
         else:
             f.measure = "level" if not _re(r"增长|增速|增幅|下降").search(lead[-6:]) else "growth"
         return
-    w = _ends_with_any(_NOT_HAN_END.sub("", _strip_time(lead))[-8:], v["change"]) if lead else None
+    w = v["change"].ending(_NOT_HAN_END.sub("", _strip_time(lead))[-8:]) if lead else None
     change_in_lead = None
     if "增" in clause or "减" in clause or "新落地" in clause or "入库" in clause:
         for change_in_lead in _CHANGE_WORD.finditer(clause):
@@ -401,9 +384,10 @@ _BENCHMARK = _re(  # 占全市总量, 居全市第一, 全市前三: the city is
 _BENEFICIARY = ("为", "向", "对", "给", "帮助", "帮", "支持", "助力")
 _COMPARISON = _re(
     r"(?:比上年同期|比去年同期|比上年末|比上年|比去年|较上年|较去年|比年初|较年初|比上月|同比|环比)")
-_CHANGE_AT_END = _re(
-    r"(?:增长|增速|增幅|下降|提高|提升|上涨|下滑|回落|降低|减少|增产|减产|年均增长)(?:了|为|达)?$")
-_CHANGE_END = tuple("长速幅降高升涨滑落低少产了为达")  # the last characters _CHANGE_AT_END can match
+_CHANGE_WORDS = ("增长", "增速", "增幅", "下降", "提高", "提升", "上涨", "下滑", "回落", "降低", "减少",
+                 "增产", "减产", "年均增长")
+_CHANGE_AT_END = _re(f"(?:{'|'.join(_CHANGE_WORDS)})(?:了|为|达)?$")
+_CHANGE_END = tuple({w[-1] for w in _CHANGE_WORDS} | set("了为达"))  # what _CHANGE_AT_END can end with
 _CONDITION = _re(
     r"(?:达产后|建成后|投产后|建成投产后|届时|扣除价格因素(?:后)?|按可比价格?计算|实际(?=增长|下降|$))")
 _GAP = _re(r"(?:增速|增幅)?比.{0,16}?(?:加快|提高|回落|放缓|下降|上升|高|低)了?$")
@@ -445,7 +429,7 @@ def _clean_metric(m: str) -> str:
 
 
 def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Figure | None,
-                    places: dict, v, afigs: list[Figure]) -> None:
+                    places: dict, v) -> None:
     home = places["home"]
     subject = home
     scope = text[clause_start:f.start]
@@ -488,7 +472,7 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
         base = metric[:-1] if metric.endswith("的") and len(metric) <= 9 else ""
         metric = base + np_after
     elif np_after and f.unit != "count" and (not metric or metric in v["verbs2"] or len(metric) <= 4
-                                            and _ends_with_any(metric, v["verbs2"])):
+                                            and v["verbs2"].ending(metric)):
         # 成功调增8.3平方公里建设用地, 5万亩土地规模整治项目
         metric = np_after
     elif not metric and f.unit == "count" and f.counted and f.counted != f.raw_unit \
@@ -496,7 +480,7 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
         metric = f.counted
     # a catalogued name ends the phrase: keep it whole (规模以上工业增加值)
     alias = _catalogue_suffix(metric)
-    head = None if alias and alias == metric else _ends_with_any(metric, v["heads"])
+    head = None if alias and alias == metric else v["heads"].ending(metric)
     if alias and alias != metric and len(alias) >= 2 and f.unit != "count":
         front = metric[: -len(alias)]
         head = alias
@@ -505,7 +489,7 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
     else:
         front = ""
     if front:
-        verb = _ends_with_any(front, v["subject_verbs"])
+        verb = v["subject_verbs"].ending(front)
         if verb:
             front = front[: -len(verb)]
         front = front.rstrip("的").strip(_PUNCT)
@@ -554,7 +538,7 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
         if np_ and np_.endswith(_GROUP_END + ("城", "园", "区")) and len(np_) >= 3:
             subject = np_
     if subject == home:
-        m = _SECTOR.match(metric) if metric and metric.endswith(_SECTOR_END) else None
+        m = _SECTOR.match(metric) if metric and metric.endswith(_SECTOR_AMOUNTS) else None
         if m and m.group(1) not in v["not_sectors"]:
             subject = m.group(1)  # 高新技术产业增加值: the sector is the subject
     head_of_clause = _lead_noise(text[clause_start:f.start]).lstrip(_PUNCT)
@@ -574,10 +558,9 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
     f.subject = subject
 
 
-_SECTOR = _re(r"^(\p{Han}{2,10}?(?:产业|行业|服务业|制造业|工业|农业|业))(?:实现|完成|贡献)?(?:增加值|总产值|产值|税收|营业收入|主营业务收入|收入|利润|利税)$")
-
-
-_SECTOR_END = ("增加值", "产值", "税收", "收入", "利润", "利税")
+_SECTOR_AMOUNTS = ("增加值", "总产值", "产值", "税收", "营业收入", "主营业务收入", "收入", "利润", "利税")
+_SECTOR = _re(r"^(\p{Han}{2,10}?(?:产业|行业|服务业|制造业|工业|农业|业))(?:实现|完成|贡献)?"
+              f"(?:{'|'.join(_SECTOR_AMOUNTS)})$")
 
 
 def _catalogue_suffix(metric: str) -> str | None:
@@ -590,8 +573,7 @@ def _catalogue_suffix(metric: str) -> str | None:
 def _alias_suffix_re():
     """The aliases of 3 characters or more, reversed, as a trie: matched on a reversed phrase
     it gives the longest alias the phrase ends with."""
-    _, aliases = catalogue()
-    return _re(trie_pattern(a[::-1] for a in aliases if len(a) >= 3))
+    return _re(trie_pattern(a[::-1] for a in catalogue() if len(a) >= 3))
 
 
 def _after_unit(text: str, f: Figure) -> int:

@@ -14,6 +14,7 @@ from functools import lru_cache
 import regex
 
 from .datafiles import read_yaml
+from .numbers import parse_chinese
 from .textclean import compiled as _re
 
 
@@ -28,8 +29,8 @@ class Period:
     pos: int = 0            # clean offset where the expression ends
 
 
-@lru_cache(maxsize=1)
 def vocab() -> dict:
+    """data/meaning.yaml (read once: read_yaml caches it)."""
     return read_yaml("data/meaning.yaml")
 
 
@@ -62,7 +63,6 @@ def _year(i: int) -> str:
     return rf"(?:(?P<y{i}>(?:19|20)\d{{2}})年|(?P<ry{i}>今年|去年|上年|本年|当年))"
 
 
-_YEAR_GROUPS = [(f"y{i}", f"ry{i}") for i in range(1, 6)]
 CNM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
 
 
@@ -93,7 +93,8 @@ def _patterns():
         rf")"
     )
     comp = tuple(v["comparison_before"])
-    return pat, comp
+    year_groups = [(g, "r" + g) for g in pat.groupindex if g[0] == "y" and g[1:].isdigit()]
+    return pat, comp, year_groups
 
 
 @lru_cache(maxsize=1)
@@ -123,17 +124,13 @@ def _candidates(pat, text: str, start: int, end: int):
 
 
 def _cn_int(s: str) -> int:
-    if s.isdigit():
-        return int(s)
-    from .numbers import parse_chinese
-
-    return int(parse_chinese(s))
+    return int(s) if s.isdigit() else int(parse_chinese(s))
 
 
 def scan(text: str, start: int, end: int, published: dt.date | None, context_year: int | None = None
          ) -> list[Period]:
     """Time expressions of text[start:end] in order."""
-    pat, comp = _patterns()
+    pat, comp, year_groups = _patterns()
     out: list[Period] = []
     pub_year = published.year if published else None
     cur_year = context_year or pub_year
@@ -158,7 +155,7 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
         if text.startswith(("同期", "第"), b):
             continue  # 上年同期; 2021年第一批, 2021年第18次: names, not periods
         y = ry = None
-        for gy, gry in _YEAR_GROUPS:
+        for gy, gry in year_groups:
             if m[gy] or m[gry]:
                 y, ry = (int(m[gy]) if m[gy] else None), m[gry]
                 break

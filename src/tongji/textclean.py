@@ -18,7 +18,6 @@ import numpy as np
 import regex
 
 _WS = regex.compile(r"\s+")
-_PARA = regex.compile(r"\n[^\S\n]*\n")
 
 # numbered headings of reports and communiqués: 二、农业, （三）工业, 第四部分
 _HEADING = r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]{1,3}[部章节])"
@@ -45,14 +44,19 @@ _REGEX_ONLY = ("\\P{", "[[:", "--", "&&", "||", "~~", "(?V", "(?r", "(?|", "(?(D
                "\\s", "\\S", "\\w", "\\W", "\\b", "\\B")
 
 
-@lru_cache(maxsize=1)
-def _han_ranges() -> str:
-    """regex's \\p{Han} as the inside of a character class for re (from regex's own
-    Unicode tables: the same characters)."""
+def _class_runs(char_class: str) -> list[tuple[int, int]]:
+    """The code point ranges [start, end) that a regex character class (``\\p{Han}``,
+    ``\\s``) matches, read off the regex module's own Unicode tables."""
     cps = np.arange(0x110000, dtype=np.uint32)
     cps[0xD800:0xE000] = 0x20  # no surrogates in a str
     every = from_codepoints(cps)
-    return "".join(f"\\U{m.start():08x}-\\U{m.end() - 1:08x}" for m in regex.finditer(r"\p{Han}+", every))
+    return [m.span() for m in regex.finditer(char_class + "+", every)]
+
+
+@lru_cache(maxsize=1)
+def _han_ranges() -> str:
+    """regex's \\p{Han} as the inside of a character class for re (the same characters)."""
+    return "".join(f"\\U{a:08x}-\\U{b - 1:08x}" for a, b in _class_runs(r"\p{Han}"))
 
 
 def _for_re(pattern: str) -> str | None:
@@ -146,11 +150,8 @@ def _luts() -> tuple[np.ndarray, np.ndarray]:
     for cp, ch in fold_table().items():
         fold[cp] = ord(ch)
     space = np.zeros(0x10000, dtype=bool)
-    for cp in range(0x10000):
-        if 0xD800 <= cp <= 0xDFFF:
-            continue
-        if _WS.match(chr(cp)):
-            space[cp] = True
+    for a, b in _class_runs(r"\s"):
+        space[a:b] = True
     return fold, space
 
 
@@ -162,24 +163,33 @@ def from_codepoints(a: np.ndarray) -> str:
     return a.tobytes().decode("utf-32-le", "surrogatepass")
 
 
-_HEADING_FIRST = frozenset("一二三四五六七八九十（(第")
+_HEADING_FIRST = "一二三四五六七八九十（(第"  # what a numbered heading starts with
 
 
-@lru_cache(maxsize=1)
-def _run_luts() -> tuple[np.ndarray, np.ndarray]:
-    """Over the BMP: characters a heading starts with; ASCII letters and digits."""
-    heading = np.zeros(0x10000, dtype=bool)
-    heading[[ord(c) for c in _HEADING_FIRST]] = True
-    wordy = np.zeros(0x10000, dtype=bool)
-    wordy[[c for c in range(128) if chr(c).isalnum()]] = True
-    return heading, wordy
+_WORDY = "".join(chr(c) for c in range(128) if chr(c).isalnum())  # ASCII letters and digits
 
 
-def _runs_to_decide(cps: np.ndarray, space: np.ndarray) -> list[tuple[int, int]]:
-    """The whitespace runs of a page that clean() must look at, as (start, end): those inside
-    the page that may break a paragraph (two line breaks), end a heading line or start one,
-    or stand between two ASCII letters or digits. Every other run (a line break inside a
-    sentence, a space between CJK characters) is simply dropped."""
+@lru_cache(maxsize=16)
+def char_table(chars: str) -> np.ndarray:
+    """A boolean table over code points up to the largest of chars, and one more entry that
+    stands for every code point above: which are in chars. Look up with
+    ``table[np.minimum(cps, len(table) - 1)]``."""
+    table = np.zeros(max(map(ord, chars)) + 2, dtype=bool)
+    table[[ord(c) for c in chars]] = True
+    return table
+
+
+def in_chars(cps: np.ndarray, chars: str) -> np.ndarray:
+    """Which of the code points cps are in chars."""
+    table = char_table(chars)
+    return table[np.minimum(cps, len(table) - 1)]
+
+
+def _runs_to_decide(cps: np.ndarray, space: np.ndarray) -> list[tuple[int, int, int]]:
+    """The whitespace runs of a page that clean() must look at, as (start, end, line breaks
+    in the run): those inside the page that may break a paragraph (two line breaks), end a
+    heading line or start one, or stand between two ASCII letters or digits. Every other run
+    (a line break inside a sentence, a space between CJK characters) is simply dropped."""
     n = len(cps)
     if n < 3:
         return []
@@ -191,17 +201,17 @@ def _runs_to_decide(cps: np.ndarray, space: np.ndarray) -> list[tuple[int, int]]
     starts = starts[: len(ends)]  # a run at the end of the page too
     if not len(starts):
         return []
-    heading, wordy = _run_luts()
-    bmp = np.minimum(cps, 0xFFFF)
+    heading = in_chars(cps, _HEADING_FIRST)
+    wordy = in_chars(cps, _WORDY)
     newlines = np.flatnonzero(cps == 10)
     first_nl = np.searchsorted(newlines, starts)  # the first line break at or after the run's start
     n_nl = np.searchsorted(newlines, ends) - first_nl  # line breaks in the run
     # where the line that ends at the run starts (after the last line break before it)
     line_start = np.concatenate(([-1], newlines))[first_nl] + 1
     decide = (n_nl >= 2) \
-        | ((n_nl > 0) & (heading[bmp[ends]] | heading[bmp[line_start]])) \
-        | (wordy[bmp[starts - 1]] & wordy[bmp[ends]])
-    return list(zip(starts[decide].tolist(), ends[decide].tolist()))
+        | ((n_nl > 0) & (heading[ends] | heading[line_start])) \
+        | (wordy[starts - 1] & wordy[ends])
+    return list(zip(starts[decide].tolist(), ends[decide].tolist(), n_nl[decide].tolist()))
 
 
 def _is_wordy(ch: str) -> bool:
@@ -261,9 +271,8 @@ def _clean(raw: str) -> Clean:
     keep = ~(bmp & space[np.minimum(cps, 0xFFFF)])
     repl: list[tuple[int, str]] = []
     para_start = 0
-    for a, b in _runs_to_decide(cps, ~keep):
-        run = folded[a:b]
-        if _PARA.search(run):
+    for a, b, breaks in _runs_to_decide(cps, ~keep):
+        if breaks >= 2:  # a blank line
             left = folded[a - 1]
             body = folded[para_start:a]
             column_break = left.isdigit() or folded[b] in _NO_START or (
@@ -273,7 +282,7 @@ def _clean(raw: str) -> Clean:
                 keep[a] = True
                 para_start = b
             continue
-        if "\n" in run and (folded[b] in _HEADING_FIRST and _HEADING_AHEAD.match(folded, b)
+        if breaks and (folded[b] in _HEADING_FIRST and _HEADING_AHEAD.match(folded, b)
                              or _heading_before(folded, a)):
             repl.append((a, "\n"))  # a numbered heading (二、农业) is a paragraph of its own
             keep[a] = True
@@ -284,7 +293,7 @@ def _clean(raw: str) -> Clean:
             if _letter_spaced(folded, a, b):
                 continue
         if _is_wordy(left) and _is_wordy(right):
-            if "\n" in run and left.isdigit() and right.isdigit():
+            if breaks and left.isdigit() and right.isdigit():
                 continue  # a number broken at a line end
             if left.isdigit() and right.isdigit() and _letter_spaced(folded, a, b):
                 continue  # 5 6 . 8 亿 元: a letter-spaced line

@@ -32,8 +32,8 @@ class UnitInfo:
     kind: str         # money | percent | measure | count | times | rank | ratio
 
 
-@lru_cache(maxsize=1)
 def lexicon() -> dict:
+    """data/lexicon.yaml (read once: read_yaml caches it)."""
     return read_yaml("data/lexicon.yaml")
 
 
