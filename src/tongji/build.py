@@ -11,26 +11,22 @@ from __future__ import annotations
 import gc
 import os
 import sys
-import secrets
 import time
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from . import ingest
-from .output import Stage, recover, release_memory
+from .output import Stage, TableWriter, recover, release_memory
 from .pipeline import analyse
-from .tables import arrow_schema, figure_row, to_table
+from .tables import figure_row, to_table
 
 TABLES = ("documents", "figures", "articles")
 CHUNK_BYTES = 1 << 20      # input bytes per unit of work sent to a worker, at most
 CHUNK_BYTES_MIN = 64 << 10  # ... and at least (a small corpus is cut finer, to keep every worker busy)
 CHUNK_DOCS = 512           # documents per unit of work, at most
-ROW_GROUP_ROWS = 32_768    # rows per Parquet row group (fixed: the bytes must not depend on chunking)
 RELEASE_EVERY = 8          # chunks between two hand-backs of freed memory (output.release_memory)
 
 
@@ -233,7 +229,7 @@ def _chunks(tasks: Iterable[Task], sizes: Iterable[int], cache, chunk_bytes: int
     kind, run, nb = None, [], 0
     for t, size in zip(tasks, sizes):
         blob = None
-        if cache is not None:
+        if cache is not None and cache.has(t.doc_id):  # a page never seen is not read here
             sha = cache_mod.file_sha256(t.abspath)
             if sha is not None:
                 blob = cache.get(t.doc_id, cache_mod.entry_key(t.doc_id, t.path, t.meta, sha, rules))
@@ -246,68 +242,6 @@ def _chunks(tasks: Iterable[Task], sizes: Iterable[int], cache, chunk_bytes: int
         nb += size
     if run:
         yield Chunk(kind, run, nb, cache is not None)
-
-
-# --------------------------------------------------------------------------- output
-
-class TableWriter:
-    """Streams Arrow tables into one Parquet file, in row groups of exactly ``rows`` rows
-    (the last one shorter): the bytes depend on the rows only, never on how they arrived.
-    Written to a temporary file beside the target and renamed on ``close``."""
-
-    COMPACT_AT = 16  # pending tables joined into one beyond this many
-
-    def __init__(self, name: str, path: Path, rows: int = ROW_GROUP_ROWS, stage: Stage | None = None):
-        self.schema = arrow_schema(name)
-        self.path = Path(path)
-        self.rows = rows
-        self.stage = stage
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        # a fresh name beside the target (created by the writer, so with the usual permissions)
-        self.tmp = str(stage.temp_for(self.path) if stage is not None else
-                       self.path.parent / f".{self.path.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp")
-        self.writer = pq.ParquetWriter(self.tmp, self.schema, compression="zstd", use_dictionary=True,
-                                       write_statistics=True)
-        self.pending: list[pa.Table] = []
-        self.n_pending = 0
-        self.n_rows = 0
-
-    def add(self, table: pa.Table) -> None:
-        if table.num_rows == 0:
-            return
-        self.pending.append(table)
-        self.n_pending += table.num_rows
-        self.n_rows += table.num_rows
-        if len(self.pending) > self.COMPACT_AT and self.n_pending < self.rows:
-            # a row group of a small table gathers the rows of hundreds of chunks (32,768
-            # documents: 670 chunks of a 1 GB corpus): keep them as one table, not as hundreds
-            # of tables of small buffers each
-            self.pending = [pa.concat_tables(self.pending).combine_chunks()]
-        while self.n_pending >= self.rows:
-            t = pa.concat_tables(self.pending)
-            self._write(t.slice(0, self.rows))
-            rest = t.slice(self.rows)
-            self.pending, self.n_pending = ([rest] if rest.num_rows else []), rest.num_rows
-
-    def _write(self, t: pa.Table) -> None:
-        self.writer.write_table(t.combine_chunks(), row_group_size=self.rows)
-
-    def close(self) -> None:
-        if self.n_pending or self.n_rows == 0:
-            self._write(pa.concat_tables(self.pending) if self.pending else self.schema.empty_table())
-        self.pending, self.n_pending = [], 0
-        self.writer.close()
-        if self.stage is None:
-            os.replace(self.tmp, self.path)
-
-    def abort(self) -> None:
-        try:
-            self.writer.close()
-        finally:
-            try:
-                os.unlink(self.tmp)
-            except FileNotFoundError:
-                pass
 
 
 # --------------------------------------------------------------------------- build
@@ -393,15 +327,15 @@ def build(input_dir: Path, out_dir: Path, *, jobs: int | None = None, engine="lo
     if progress is None:
         progress = sys.stderr.isatty()
 
+    eng = make_engine(engine, jobs, scheduler)  # a bad engine fails before any file is opened
+    s = BuildSummary(0, 0, 0, 0.0, 0.0)
+    s.engine = eng.describe()
     out_dir.mkdir(parents=True, exist_ok=True)
     recover(out_dir)
     store = Cache(out_dir) if cache else None
     stage = Stage(out_dir)
     writers = {name: TableWriter(name, out_dir / f"{name}.parquet", stage=stage) for name in TABLES}
-    s = BuildSummary(0, 0, 0, 0.0, 0.0)
     bar = _Progress(bool(progress), sum(sizes), "tongji build")
-    eng = make_engine(engine, jobs, scheduler)
-    s.engine = eng.describe()
     if chunk_bytes is None:
         chunk_bytes = min(CHUNK_BYTES, max(CHUNK_BYTES_MIN, sum(sizes) // (8 * eng.workers)))
     n_bytes = n_chunks = 0
@@ -436,7 +370,7 @@ def build(input_dir: Path, out_dir: Path, *, jobs: int | None = None, engine="lo
         release_memory()
         from .dataset import finish
 
-        counts = finish(out_dir, stage, Path(writers["figures"].tmp)) or {}
+        s.observations = finish(out_dir, stage, Path(writers["figures"].tmp))["observations"]
         stage.commit()
         ok = True
     finally:
@@ -451,36 +385,6 @@ def build(input_dir: Path, out_dir: Path, *, jobs: int | None = None, engine="lo
                     store.prune(doc_id for doc_id, _ in pages)
             finally:
                 store.close()
-    if "observations" in counts:
-        s.observations = counts["observations"]
     s.seconds = time.perf_counter() - t0
     s.mb = n_bytes / 1e6
     return s
-
-
-def write_tables(results: list[DocResult], out_dir: Path, t0: float) -> BuildSummary:
-    """The tables of results already in memory (small inputs, tests)."""
-    out_dir = Path(out_dir)
-    tables = {
-        "documents": to_table("documents", [r.doc for r in results]),
-        "figures": to_table("figures", [f for r in results for f in r.figures]),
-        "articles": to_table("articles", [a for r in results for a in r.articles]),
-    }
-    from .dataset import finish
-
-    recover(out_dir)
-    stage = Stage(out_dir)
-    try:
-        for name in TABLES:
-            w = TableWriter(name, out_dir / f"{name}.parquet", stage=stage)
-            w.add(tables[name])
-            w.close()
-        finish(out_dir, stage, stage.pairs[TABLES.index("figures")][0])
-        stage.commit()
-    except BaseException:
-        stage.abort()
-        raise
-    return BuildSummary(len(results), tables["figures"].num_rows,
-                        sum(r.doc["status"] != "ok" for r in results),
-                        time.perf_counter() - t0, sum(r.n_bytes for r in results) / 1e6,
-                        processed=len(results))

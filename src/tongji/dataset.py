@@ -17,8 +17,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .datafiles import read_yaml
-from .output import release_memory, write_parquet, write_text
-from .tables import arrow_schema, schema_doc
+from .output import TableWriter, release_memory, write_parquet, write_text
+from .tables import arrow_schema, schema_doc, to_table
 
 # Schema names (schemas/NAME.json) of the tables of a dataset, in data package order.
 TABLES = ["documents", "articles", "figures", "observations", "metrics_table"]
@@ -66,24 +66,21 @@ BUCKET_ROWS = 300_000
 def finish(out_dir: Path, stage=None, figures_path: Path | None = None) -> dict:
     """Derive the analysis tables from the figures written to out_dir (or to figures_path,
     not yet in place). With a ``output.Stage`` the tables join it, to be renamed into place
-    with the others. Returns counts for the build summary.
+    with the others. Returns the number of observations, for the build summary.
 
     Observations are made part by part: the figures are split by (subject, metric) into
     parts of at most BUCKET_ROWS figures, consecutive in the observations' sort order, so
     memory stays bounded and the table is the same whatever the number of parts."""
-    from .build import TableWriter
-
     out_dir = Path(out_dir)
     source = Path(figures_path or out_dir / "figures.parquet")
     writer = TableWriter("observations", out_dir / "observations.parquet", stage=stage)
-    n_obs = n_conflicts = 0
+    n_obs = 0
     try:
         for part in _figure_parts(source):
             obs = observations(part)
             part = None
             writer.add(obs)
             n_obs += obs.num_rows
-            n_conflicts += pc.sum(obs["conflict"]).as_py() or 0
             obs = None
             release_memory()
         writer.close()
@@ -93,7 +90,7 @@ def finish(out_dir: Path, stage=None, figures_path: Path | None = None) -> dict:
     metrics = metrics_table()
     write_parquet(metrics, out_dir / "metrics.parquet", stage)
     write_text(datapackage(metrics.to_pylist()), out_dir / "datapackage.json", stage)
-    return {"observations": n_obs, "conflicts": n_conflicts, "metrics": metrics.num_rows}
+    return {"observations": n_obs}
 
 
 _LAST = "\U0010ffff"  # stands for null: sorts after every string, as nulls do
@@ -352,8 +349,7 @@ def metrics_table() -> pa.Table:
              "unit": text(m.get("unit")), "definition": text(m.get("definition")),
              "flow": flow(m.get("flow"))} for m in catalogue()]
     rows.sort(key=lambda r: r["id"])
-    schema = arrow_schema("metrics_table")
-    return pa.Table.from_pylist(rows, schema=schema)
+    return to_table("metrics_table", rows)
 
 
 # ---------------------------------------------------------------- data package

@@ -5,24 +5,26 @@ import json
 import os
 import re
 import secrets
-import tempfile
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_MODE = 0o666 & ~_umask()  # what open() would give a new file: mkstemp's is owner-only
-
+from .tables import arrow_schema
 
 JOURNAL = ".commit.json"
-_TMP_NAME = re.compile(r"^\..+\.(\d+)\.[0-9a-f]+\.tmp$")
+ROW_GROUP_ROWS = 32_768  # rows per row group of streamed tables (fixed: the bytes must not depend on chunking)
+_PARQUET = {"compression": "zstd", "use_dictionary": True, "write_statistics": True}
+
+
+def temp_name(final: Path) -> Path:
+    """A fresh temporary name beside final, which ``recover`` removes once the process that
+    made it is gone. The file is made by open(), so it gets the usual permissions."""
+    final = Path(final)
+    return final.parent / f".{final.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp"
+
+
+_TMP_NAME = re.compile(r"^\..+\.(\d+)\.[0-9a-f]+\.tmp$")  # what temp_name makes
 
 
 class Stage:
@@ -38,9 +40,9 @@ class Stage:
         self.pairs: list[tuple[Path, Path]] = []
 
     def temp_for(self, final: Path) -> Path:
-        final = Path(final)
-        tmp = final.parent / f".{final.name}.{os.getpid()}.{secrets.token_hex(6)}.tmp"
-        self.pairs.append((tmp, final))
+        """A temporary file for final, renamed into place by ``commit``."""
+        tmp = temp_name(final)
+        self.pairs.append((tmp, Path(final)))
         return tmp
 
     def commit(self) -> None:
@@ -98,26 +100,23 @@ def write_parquet(table: pa.Table, path: Path, stage: Stage | None = None) -> No
     """Write a table so that the same rows give the same bytes, and a reader never sees a
     half-written file: a temporary file beside the target, then an atomic rename (at once,
     or with the rest of ``stage`` when one is given)."""
+    _write_atomic(path, stage, lambda tmp: pq.write_table(table, tmp, row_group_size=256_000, **_PARQUET))
+
+
+def _write_atomic(path: Path, stage: Stage | None, write) -> None:
+    """write(tmp) into a temporary file beside path, then rename it into place (at once, or
+    with the rest of stage)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = stage.temp_for(path) if stage is not None else temp_name(path)
     if stage is not None:
-        tmp = stage.temp_for(path)
-        pq.write_table(table, tmp, compression="zstd", use_dictionary=True,
-                       write_statistics=True, row_group_size=256_000)
-        os.chmod(tmp, _MODE)
+        write(tmp)  # the stage removes it if the build fails
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
     try:
-        pq.write_table(table, tmp, compression="zstd", use_dictionary=True,
-                       write_statistics=True, row_group_size=256_000)
-        os.chmod(tmp, _MODE)
+        write(tmp)
         os.replace(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        tmp.unlink(missing_ok=True)
         raise
 
 
@@ -148,15 +147,61 @@ _malloc_trim = _find_malloc_trim()
 
 def write_text(text: str, path: Path, stage: Stage | None = None) -> None:
     """Atomic text write (datapackage.json, reports)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if stage is not None:
-        tmp = stage.temp_for(path)
-        tmp.write_text(text, encoding="utf-8")
-        os.chmod(tmp, _MODE)
-        return
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(text)
-    os.chmod(tmp, _MODE)
-    os.replace(tmp, path)
+    _write_atomic(path, stage, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+
+
+class TableWriter:
+    """Streams Arrow tables into one Parquet file, in row groups of exactly ``rows`` rows
+    (the last one shorter): the bytes depend on the rows only, never on how they arrived.
+    Written to a temporary file beside the target and renamed on ``close``."""
+
+    COMPACT_AT = 16  # pending tables joined into one beyond this many
+
+    def __init__(self, name: str, path: Path, rows: int = ROW_GROUP_ROWS, stage: Stage | None = None):
+        self.schema = arrow_schema(name)
+        self.path = Path(path)
+        self.rows = rows
+        self.stage = stage
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.tmp = str(stage.temp_for(self.path) if stage is not None else temp_name(self.path))
+        self.writer = pq.ParquetWriter(self.tmp, self.schema, **_PARQUET)
+        self.pending: list[pa.Table] = []
+        self.n_pending = 0
+        self.n_rows = 0
+
+    def add(self, table: pa.Table) -> None:
+        if table.num_rows == 0:
+            return
+        self.pending.append(table)
+        self.n_pending += table.num_rows
+        self.n_rows += table.num_rows
+        if len(self.pending) > self.COMPACT_AT and self.n_pending < self.rows:
+            # a row group of a small table gathers the rows of hundreds of chunks (32,768
+            # documents: 670 chunks of a 1 GB corpus): keep them as one table, not as hundreds
+            # of tables of small buffers each
+            self.pending = [pa.concat_tables(self.pending).combine_chunks()]
+        while self.n_pending >= self.rows:
+            t = pa.concat_tables(self.pending)
+            self._write(t.slice(0, self.rows))
+            rest = t.slice(self.rows)
+            self.pending, self.n_pending = ([rest] if rest.num_rows else []), rest.num_rows
+
+    def _write(self, t: pa.Table) -> None:
+        self.writer.write_table(t.combine_chunks(), row_group_size=self.rows)
+
+    def close(self) -> None:
+        if self.n_pending or self.n_rows == 0:
+            self._write(pa.concat_tables(self.pending) if self.pending else self.schema.empty_table())
+        self.pending, self.n_pending = [], 0
+        self.writer.close()
+        if self.stage is None:
+            os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            self.writer.close()
+        finally:
+            try:
+                os.unlink(self.tmp)
+            except FileNotFoundError:
+                pass

@@ -20,7 +20,6 @@ import hashlib
 import html
 import json
 import math
-import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -695,14 +694,6 @@ def index_page(data: Data, page_of, links: Links, charts, undated, missed: dict)
     return page(f"tongji report — {data.dir.resolve().name}", "".join(b))
 
 
-def _write(text: str, path: Path) -> None:
-    """Atomic write, readable as any new file of the user (a web server may serve it)."""
-    write_text(text, path)
-    mask = os.umask(0)
-    os.umask(mask)
-    os.chmod(path, 0o666 & ~mask)
-
-
 def write_report(d: Path) -> dict:
     """Write DIR/report/index.html and DIR/report/docs/*.html; returns counts."""
     data = load(d)
@@ -716,13 +707,13 @@ def write_report(d: Path) -> dict:
         del figs
         if miss:
             missed[doc["doc_id"]] = miss
-        _write(html_text, out / "docs" / page_of[doc["doc_id"]])
+        write_text(html_text, out / "docs" / page_of[doc["doc_id"]])
     keep = set(page_of.values())
     for p in (out / "docs").glob("d*.html"):
         if re.fullmatch(r"d\d{5}\.html", p.name) and p.name not in keep:
             p.unlink()
     charts, undated = chart_groups(data, page_of)
-    _write(index_page(data, page_of, links, charts, undated, missed), out / "index.html")
+    write_text(index_page(data, page_of, links, charts, undated, missed), out / "index.html")
     return {"documents": len(data.docs), "figures": data.figs.num_rows, "charts": min(len(charts), MAX_CHARTS),
             "duplicates": len(links.groups), "not_placed": sum(missed.values()), "index": out / "index.html"}
 
