@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from .datafiles import read_yaml
 from .output import TableWriter, release_memory, write_parquet, write_text
-from .tables import arrow_schema, schema_doc, to_table
+from .tables import arrow_schema, schema_doc, source_order, to_table
 
 # Schema names (schemas/NAME.json) of the tables of a dataset, in data package order.
 TABLES = ["documents", "articles", "figures", "observations", "metrics_table"]
@@ -195,10 +195,7 @@ def observations(figures: pa.Table) -> pa.Table:
     n = t.num_rows
     if n == 0:
         return schema.empty_table()
-    # seq: rank of each figure in source order (doc_id, then position on the page)
-    position = pc.struct_field(pc.extract_regex(t["figure_id"], r"#(?P<p>[0-9]+)$"), "p")
-    by_source = pa.table({"doc": t["doc_id"].cast(pa.string()), "pos": pc.cast(position, pa.int64())})
-    seq = _inverse(pc.sort_indices(by_source, [("doc", "ascending"), ("pos", "ascending")]))
+    seq = _inverse(source_order(t))  # rank of each figure in source order
 
     metric = pc.coalesce(t["metric_id"], t["metric_text"])
     t = t.append_column("metric", metric).append_column("component", _component(t, seq))

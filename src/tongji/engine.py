@@ -15,6 +15,7 @@ remote workers can run it; its arguments and results must pickle.
 """
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 from collections import deque
@@ -30,6 +31,11 @@ def default_jobs() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except (AttributeError, OSError):
         return max(1, os.cpu_count() or 1)
+
+
+def _n_jobs(jobs: int | None) -> int:
+    """jobs as asked (None or 0: every core), at least 1."""
+    return max(1, int(jobs or default_jobs()))
 
 
 class Engine:
@@ -100,7 +106,7 @@ class LocalEngine(Engine):
     name = "local"
 
     def __init__(self, jobs: int | None = None):
-        self.workers = max(1, int(jobs or default_jobs()))
+        self.workers = _n_jobs(jobs)
         self._pool = None
 
     def imap(self, fn: Callable, items: Iterable, window: int | None = None) -> Iterator:
@@ -116,7 +122,7 @@ class LocalEngine(Engine):
             for item in it:
                 yield fn(item)
             return
-        yield from super().imap(fn, _chain(head, it), window)
+        yield from super().imap(fn, itertools.chain(head, it), window)
 
     def _submit(self, fn: Callable, item: Any):
         if self._pool is None:
@@ -173,7 +179,7 @@ class DaskEngine(Engine):
         elif scheduler:
             self.client = Client(scheduler, set_as_default=False)
         else:
-            n = max(1, int(workers or default_jobs()))
+            n = _n_jobs(workers)
             self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=processes,
                                          dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self._cluster, set_as_default=False)
@@ -220,11 +226,6 @@ def _watch_parent(build_pid: int) -> None:
     threading.Thread(target=watch, name="tongji-watch-parent", daemon=True).start()
 
 
-def _chain(head: list, it: Iterator) -> Iterator:
-    yield from head
-    yield from it
-
-
 def make_engine(engine: str | Engine = "local", jobs: int | None = None,
                 scheduler: str | None = None) -> Engine:
     """An engine by name: ``local`` (``jobs`` processes; 1 runs inline) or ``dask``."""
@@ -233,7 +234,7 @@ def make_engine(engine: str | Engine = "local", jobs: int | None = None,
     if engine == "local":
         if scheduler:
             raise ValueError("--scheduler needs --engine dask")
-        n = max(1, int(jobs or default_jobs()))
+        n = _n_jobs(jobs)
         return InlineEngine() if n == 1 else LocalEngine(n)
     if engine == "dask":
         return DaskEngine(scheduler=scheduler, workers=jobs)

@@ -7,11 +7,12 @@ accuracy of each meaning field over matched figures, and lists misses and false 
 """
 from __future__ import annotations
 
-import calendar
 import json
 import sys
 from collections import defaultdict
 from pathlib import Path
+
+from .periods import month_end
 
 # unit code -> (dimension, factor to the dimension's base)
 BASE = {
@@ -55,8 +56,7 @@ def period_bounds(p) -> tuple[str | None, str | None]:
             return s
         if len(s) == 4:
             return f"{s}-12-31"
-        y, m = int(s[:4]), int(s[5:7])
-        return f"{s}-{calendar.monthrange(y, m)[1]:02d}"
+        return month_end(int(s[:4]), int(s[5:7])).isoformat()
     return lo(a), hi(b)
 
 
@@ -187,7 +187,7 @@ def main(args) -> int:
         from .build import build
 
         with tempfile.TemporaryDirectory() as d:
-            build(Path(args.raw), Path(d))
+            build(Path(args.raw), Path(d), cache=False)
             pred = load_figures(Path(d) / "figures.parquet")
     res = score(gold, pred)
     if args.json:

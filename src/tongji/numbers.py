@@ -69,21 +69,6 @@ def parse_chinese(s: str) -> Decimal:
     return Decimal(total + section)
 
 
-def parse_number(s: str) -> Decimal:
-    """Parse an Arabic number, a Chinese numeral, or an Arabic number with Chinese
-    multipliers (``1.2万`` 12000, ``130.23亿`` 13023000000, ``3千万`` 30000000)."""
-    s = s.strip()
-    if s.startswith("-"):
-        return -parse_number(s[1:])
-    i = 0
-    while i < len(s) and (s[i].isdigit() or s[i] in ".,，"):
-        i += 1
-    if i == 0:
-        return parse_chinese(s)
-    head = parse_arabic(s[:i])
-    return head * multiplier(s[i:])
-
-
 def multiplier(s: str) -> Decimal:
     """The value of a run of multiplier characters: ``万`` 1e4, ``千万`` 1e7, ``万亿`` 1e12."""
     m = Decimal(1)

@@ -31,6 +31,7 @@ import pyarrow.parquet as pq
 
 from .ingest import InputError, decode, decode_as
 from .output import write_text
+from .tables import source_order
 
 MAX_INLINE_CHARS = 1_000_000   # a longer page shows the text around its figures only
 EXCERPT = 300                  # characters shown on each side of a figure in that case
@@ -121,18 +122,11 @@ def load(d: Path) -> Data:
     if missing:
         raise InputError(f"{d / 'figures.parquet'}: no column(s) {', '.join(missing)}")
     figs = figs.select(FIGURE_COLUMNS)
-    tail = [seq_of(i) for i in figs["figure_id"].to_pylist()]
-    seq = pa.array([int(x) if x.isdigit() else 0 for x in tail], pa.int64())
-    order = pc.sort_indices(pa.table({"d": figs["doc_id"], "s": seq}),
-                            sort_keys=[("d", "ascending"), ("s", "ascending")])
-    figs = figs.take(order)
-    slices: dict[str, tuple[int, int]] = {}
-    ids = figs["doc_id"].to_pylist()
-    start = 0
-    for i in range(1, len(ids) + 1):
-        if i == len(ids) or ids[i] != ids[start]:
-            slices[ids[start]] = (start, i - start)
-            start = i
+    figs = figs.take(source_order(figs))
+    runs = pc.run_end_encode(figs["doc_id"].cast(pa.string()).combine_chunks())  # a run per page
+    ends = runs.run_ends.to_pylist()
+    slices = {doc: (start, end - start)
+              for doc, start, end in zip(runs.values.to_pylist(), [0] + ends[:-1], ends)}
     obs = _read(d / "observations.parquet").to_pylist() if (d / "observations.parquet").exists() else None
     metrics = {}
     if (d / "metrics.parquet").exists():

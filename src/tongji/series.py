@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 ROW = ["subject", "metric", "measure", "unit", "status", "component"]
+# what wide() reads of observations.parquet (not the long lists of sources)
+COLUMNS = ROW + ["metric_text", "period", "period_start", "period_end", "value", "conflict"]
 
 
 def wide(obs: pd.DataFrame, metrics: pd.DataFrame | None = None, subject: str | None = None,
@@ -53,7 +55,7 @@ def wide(obs: pd.DataFrame, metrics: pd.DataFrame | None = None, subject: str | 
 
 def main(args) -> int:
     d = Path(args.dir)
-    obs = pd.read_parquet(d / "observations.parquet")
+    obs = pd.read_parquet(d / "observations.parquet", columns=COLUMNS)
     metrics = pd.read_parquet(d / "metrics.parquet") if (d / "metrics.parquet").exists() else None
     table = wide(obs, metrics, subject=args.subject, metric=args.metric,
                  marks=args.format == "table")

@@ -6,6 +6,7 @@ from functools import lru_cache
 from importlib import resources
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 _TYPES = {
     "string": pa.string(), "int32": pa.int32(), "int64": pa.int64(), "float64": pa.float64(),
@@ -45,3 +46,12 @@ def figure_row(doc_id: str, seq: int, f, published) -> dict:
         "period_start": f.period_start, "period_end": f.period_end,
         "status": f.status or "actual", "context": f.context, "published": published,
     }
+
+
+def source_order(figures: pa.Table) -> pa.Array:
+    """Indices that put figures in source order: by doc_id, then by their number on the page
+    (the n of figure_id doc#n; 0 when it has none)."""
+    n = pc.struct_field(pc.extract_regex(figures["figure_id"], r"#(?P<n>[0-9]+)$"), "n")
+    by_source = pa.table({"doc": figures["doc_id"].cast(pa.string()),
+                          "n": pc.fill_null(pc.cast(n, pa.int64()), 0)})
+    return pc.sort_indices(by_source, [("doc", "ascending"), ("n", "ascending")])
