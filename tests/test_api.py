@@ -97,3 +97,10 @@ def test_readme_python_example_prints_what_it_says():
     with contextlib.redirect_stdout(out):
         exec(compile(code, "README", "exec"), {})
     assert out.getvalue().splitlines() == expected
+
+
+def test_eval_compares_values_exactly_across_units():
+    from tongji.evaluate import _base
+
+    assert _base("km2", 8.3) == _base("m2", 8300000.0)  # 8.3 * 1e6 in floats is 8300000.000000001
+    assert _base("mu", 3200) == _base("m2", 6400000 / 3)

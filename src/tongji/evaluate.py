@@ -10,26 +10,32 @@ from __future__ import annotations
 import json
 import sys
 from collections import defaultdict
+from fractions import Fraction
 from pathlib import Path
 
 from .periods import month_end
 
-# unit code -> (dimension, factor to the dimension's base)
+# unit code -> (dimension, exact factor to the dimension's base)
 BASE = {
     "CNY": ("CNY", 1), "USD": ("USD", 1), "EUR": ("EUR", 1), "HKD": ("HKD", 1),
-    "percent": ("percent", 1), "permille": ("percent", 0.1), "percentage_point": ("pp", 1),
+    "percent": ("percent", 1), "permille": ("percent", Fraction(1, 10)), "percentage_point": ("pp", 1),
     "count": ("count", 1), "ratio": ("ratio", 1), "rank": ("rank", 1), "times": ("times", 1),
-    "m2": ("area", 1), "mu": ("area", 2000 / 3), "hectare": ("area", 10000), "km2": ("area", 1e6),
+    "m2": ("area", 1), "mu": ("area", Fraction(2000, 3)), "hectare": ("area", 10000), "km2": ("area", 10**6),
     "m": ("length", 1), "km": ("length", 1000), "kg": ("mass", 1), "tonne": ("mass", 1000),
     "m3": ("volume", 1), "kWh": ("energy", 1), "kwh": ("energy", 1),
-    "day": ("time", 1), "year": ("time", 365), "hour": ("time", 1 / 24),
+    "day": ("time", 1), "year": ("time", 365), "hour": ("time", Fraction(1, 24)),
 }
 HOME_WORDS = {"全区", "该区", "本区", "我区"}
 
 
 def _base(unit, value):
+    """(dimension, value in the dimension's base unit): the float nearest to the exact product,
+    so that 8.3 km2 and 8300000 m2 are the same value (8.3 * 1e6 in floats is not)."""
     dim, factor = BASE.get(str(unit), (str(unit), 1))
-    return dim, float(value) * factor
+    try:
+        return dim, float(Fraction(str(value)) * factor)
+    except ValueError:  # nan, inf
+        return dim, float(value) * float(factor)
 
 
 def period_bounds(p) -> tuple[str | None, str | None]:
