@@ -33,8 +33,8 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _is_headline(text: str) -> bool:
-    t = text.strip()
+def _is_headline(t: str) -> bool:
+    """Is the (stripped) paragraph t a headline?"""
     return 2 <= len(t) <= 40 and t[-1] not in _END_PUNCT and not any(c in t for c in "。，,；;") and not _LEAD.match(t)
 
 
@@ -45,20 +45,20 @@ def articles(text: str) -> list[Article]:
         return [Article(0, 0, len(text), "")]
     starts: list[tuple[int, str]] = []   # (clean offset, title)
     pending: list[tuple[int, int]] = []  # headline paragraphs waiting for their body
-    heads = [_is_headline(text[a:b]) for a, b in paras]
+    bodies = [text[a:b].strip() for a, b in paras]
+    leads = [_LEAD.match(body) is not None for body in bodies]
+    heads = [_is_headline(body) for body in bodies]
     # a short line with a comma is a subtitle when a lead or a headline follows it
     for i in range(len(paras) - 2, -1, -1):
-        body = text[paras[i][0]:paras[i][1]].strip()
-        nxt = text[paras[i + 1][0]:paras[i + 1][1]].strip()
-        if not heads[i] and 2 <= len(body) <= 30 and body[-1] not in _END_PUNCT and "。" not in body \
-                and (heads[i + 1] or _LEAD.match(nxt)):
+        body = bodies[i]
+        if not heads[i] and 2 <= len(body) <= 30 and body[-1] not in _END_PUNCT \
+                and "。" not in body and (heads[i + 1] or leads[i + 1]):
             heads[i] = True
-    for (a, b), is_head in zip(paras, heads):
-        body = text[a:b]
+    for (a, b), is_head, is_lead in zip(paras, heads, leads):
         if is_head:
             pending.append((a, b))
             continue
-        if pending or _LEAD.match(body.strip()):
+        if pending or is_lead:
             title = " ".join(text[x:y].strip() for x, y in pending)
             starts.append((pending[0][0] if pending else a, title))
         pending = []
