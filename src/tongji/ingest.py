@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import regex
 
-from .textclean import clean
+from .textclean import clean, codepoints
 
 MANIFEST_COLUMNS = ("path", "published", "place", "source")
 
@@ -79,19 +80,24 @@ def _common_hanzi() -> frozenset[str]:
     return frozenset(out)
 
 
-def _plausibility(text: str) -> tuple[float, int]:
-    """(share of the non-ASCII characters that are common hanzi or CJK/full-width punctuation,
-    number of non-ASCII characters) over a sample of the text."""
-    common = _common_hanzi()
-    good = total = 0
-    for ch in text[:_SAMPLE_CHARS]:
-        o = ord(ch)
-        if o < 0x80 or o == 0xFFFD:
-            continue
-        total += 1
-        if ch in common or 0x3000 <= o <= 0x303F or 0xFF00 <= o <= 0xFFEF or 0x2000 <= o <= 0x206F:
-            good += 1
-    return (good / total if total else 1.0), total
+@lru_cache(maxsize=1)
+def _plausible_table() -> np.ndarray:
+    """Over the BMP: the common hanzi and CJK, full-width and general punctuation."""
+    table = np.zeros(0x10000, dtype=bool)
+    table[[ord(c) for c in _common_hanzi()]] = True
+    for a, b in ((0x3000, 0x303F), (0xFF00, 0xFFEF), (0x2000, 0x206F)):
+        table[a:b + 1] = True
+    return table
+
+
+def _plausibility(text: str) -> float:
+    """The share of the non-ASCII characters (U+FFFD aside) that are common hanzi or CJK or
+    full-width punctuation, over a sample of the text (1.0 when there are none)."""
+    cps = codepoints(text[:_SAMPLE_CHARS])
+    cps = cps[(cps >= 0x80) & (cps != 0xFFFD)]
+    if not len(cps):
+        return 1.0
+    return float(_plausible_table()[np.minimum(cps, 0xFFFF)].mean())
 
 
 _CONTROL_RE = regex.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
@@ -107,23 +113,17 @@ _errors = threading.local()
 
 def _count_and_replace(e: UnicodeDecodeError):
     _errors.n += 1
-    if _errors.first < 0:
-        _errors.first = e.start
-    return "\ufffd", e.end
+    return "\ufffd", e.end  # what errors="replace" does
 
 
 codecs.register_error("tongji-count", _count_and_replace)
 
 
-def _count_errors(data: bytes, enc: str) -> tuple[int, int]:
-    """(bad byte sequences when data is decoded with enc, offset of the first one or -1)."""
-    _errors.n, _errors.first = 0, -1
-    data.decode(enc, errors="tongji-count")
-    return _errors.n, _errors.first
-
-
-def _decode_lossy(data: bytes, enc: str) -> str:
-    return data.decode(enc, errors="replace")
+def _decode_counting(data: bytes, enc: str) -> tuple[str, int]:
+    """data decoded with enc, U+FFFD for each bad byte sequence, and how many there were."""
+    _errors.n = 0
+    text = data.decode(enc, errors="tongji-count")
+    return text, _errors.n
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -146,19 +146,16 @@ def decode(data: bytes) -> tuple[str, str]:
             pass
     elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
         try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError:
+            return _checked(data.decode("utf-16"), "utf-16")
+        except (UnicodeDecodeError, DecodeError):
             pass
-        else:
-            if _controls(text) <= max(10, len(text[:_CONTROL_SAMPLE]) // 50):
-                return text, "utf-16"
     nul = data.find(b"\x00", 0, 8192)
     if nul >= 0:
         raise DecodeError(f"binary file (NUL byte at offset {nul})")
     try:
         text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+    except UnicodeDecodeError as e:
+        first_bad = e.start
     else:
         return _checked(text, "utf-8")
 
@@ -168,7 +165,7 @@ def decode(data: bytes) -> tuple[str, str]:
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
-        score, _ = _plausibility(text)
+        score = _plausibility(text)
         if best is None or score > best[0]:
             best = (score, enc, text)
     if best is not None and best[0] >= 0.6:
@@ -176,14 +173,13 @@ def decode(data: bytes) -> tuple[str, str]:
 
     # a few bad bytes in an otherwise good page: truncated, or one corrupt character
     allowed = min(max(4, len(data) // 1000), max(1, len(data) // 50))
-    lossy: list[tuple[int, int, str]] = []
+    lossy: list[tuple[int, int, str, str]] = []
     for rank, enc in enumerate(("utf-8",) + _CJK_CANDIDATES[:2]):
-        n_bad, _ = _count_errors(data, enc)
+        text, n_bad = _decode_counting(data, enc)
         if n_bad <= allowed:
-            lossy.append((n_bad, rank, enc))
-    for n_bad, _, enc in sorted(lossy):
-        text = _decode_lossy(data, enc)
-        if _plausibility(text)[0] >= 0.6:
+            lossy.append((n_bad, rank, enc, text))
+    for n_bad, _, enc, text in sorted(lossy, key=lambda x: x[:2]):
+        if _plausibility(text) >= 0.6:
             label = f"{enc} ({n_bad} bad byte{'s' if n_bad != 1 else ''} replaced)"
             return _checked(text, label, replaced=n_bad)
 
@@ -200,8 +196,7 @@ def decode(data: bytes) -> tuple[str, str]:
             return _checked(data.decode(enc), enc)
         except (UnicodeDecodeError, LookupError):
             pass
-    _, at = _count_errors(data, "utf-8")
-    raise DecodeError(f"cannot decode: not UTF-8, GB18030 or Big5 text (first bad byte at offset {at})")
+    raise DecodeError(f"cannot decode: not UTF-8, GB18030 or Big5 text (first bad byte at offset {first_bad})")
 
 
 def _checked(text: str, enc: str, replaced: int = 0) -> tuple[str, str]:
@@ -218,9 +213,7 @@ def decode_as(data: bytes, encoding: str) -> str:
     report reads the raw pages back to place the figures)."""
     enc, _, note = encoding.partition(" (")
     errors = "replace" if note else "strict"
-    if enc == "utf-8-sig":
-        return data[3:].decode("utf-8", errors) if data.startswith(b"\xef\xbb\xbf") else data.decode("utf-8", errors)
-    return data.decode(enc, errors)
+    return data.decode(enc, errors)  # utf-8-sig takes off the BOM when there is one
 
 
 def read_manifest(path: Path) -> dict[str, dict]:
