@@ -106,8 +106,8 @@ class Measured:
     """A finished command: its output, wall seconds, CPU seconds (user + system, the whole
     process tree), the peak memory of the tree and of its largest process (MB)."""
 
-    def __init__(self, cp, seconds, cpu_seconds, cpu_root, mem_mb, rss_one_mb, mem_kind, others=None):
-        self.cp, self.seconds, self.cpu_seconds, self.cpu_root = cp, seconds, cpu_seconds, cpu_root
+    def __init__(self, cp, seconds, cpu_seconds, mem_mb, rss_one_mb, mem_kind, others=None):
+        self.cp, self.seconds, self.cpu_seconds = cp, seconds, cpu_seconds
         self.mem_mb, self.rss_one_mb, self.mem_kind = mem_mb, rss_one_mb, mem_kind
         self.others = others  # CPU seconds that other processes of the machine used meanwhile
 
@@ -128,7 +128,7 @@ def run_measured(cmd: list[str], **kw) -> Measured:
         secs = time.perf_counter() - t0
         ru = resource.getrusage(resource.RUSAGE_CHILDREN)
         rss = ru.ru_maxrss / 1024
-        return Measured(cp, secs, None, None, rss, rss, "RSS")
+        return Measured(cp, secs, None, rss, rss, "RSS")
     busy0 = _cpu_busy_seconds()
     proc = psutil.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
     out: dict = {}
@@ -178,7 +178,7 @@ def run_measured(cmd: list[str], **kw) -> Measured:
     ours = sum(cpu.values())
     others = max(0.0, busy1 - busy0 - ours) if busy0 is not None and busy1 is not None else None
     cp = subprocess.CompletedProcess(cmd, proc.returncode, out.get("stdout", ""), out.get("stderr", ""))
-    return Measured(cp, secs, ours, cpu.get(proc.pid), peak_mem / 2**20, peak_one / 2**20, kind, others)
+    return Measured(cp, secs, ours, peak_mem / 2**20, peak_one / 2**20, kind, others)
 
 
 def build_run(pages: Path, out: Path, jobs: int) -> dict:
@@ -189,7 +189,7 @@ def build_run(pages: Path, out: Path, jobs: int) -> dict:
         raise SystemExit(f"bench: build failed ({r.cp.returncode}):\n{r.cp.stderr[-3000:]}")
     docs = pq.ParquetFile(out / "documents.parquet").metadata.num_rows
     figs = pq.ParquetFile(out / "figures.parquet").metadata.num_rows
-    return {"jobs": jobs, "others": r.others, "seconds": r.seconds, "cpu": r.cpu_seconds, "cpu_root": r.cpu_root,
+    return {"jobs": jobs, "others": r.others, "seconds": r.seconds, "cpu": r.cpu_seconds,
             "docs": docs, "figures": figs, "mem_mb": r.mem_mb, "mem_kind": r.mem_kind,
             "rss_one_mb": r.rss_one_mb,
             "summary": r.cp.stderr.strip().splitlines()[-1] if r.cp.stderr else ""}
