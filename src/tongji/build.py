@@ -138,13 +138,17 @@ def process(doc_id: str, path: Path, meta: dict | None = None) -> DocResult:
             arts = [{"doc_id": doc_id, "article": a.index, "start": a.start, "end": a.end,
                      "title": a.title or None} for a in arts_]
             title = next((a.title for a in arts_ if a.title), None)
-    row = {
-        "doc_id": doc_id, "path": str(path), "sha256": doc.sha256 or None, "n_chars": len(doc.raw),
+    return DocResult(_doc_row(doc, title, len(arts), len(figs)), figs, arts, doc.n_bytes)
+
+
+def _doc_row(doc: ingest.Document, title: str | None = None, n_articles: int = 0, n_figures: int = 0) -> dict:
+    """The documents row of a page."""
+    return {
+        "doc_id": doc.doc_id, "path": str(doc.path), "sha256": doc.sha256 or None, "n_chars": len(doc.raw),
         "encoding": doc.encoding or None, "published": doc.published,
         "published_source": doc.published_source, "place": doc.place, "title": title,
-        "n_articles": len(arts), "n_figures": len(figs), "status": doc.status, "error": doc.error,
+        "n_articles": n_articles, "n_figures": n_figures, "status": doc.status, "error": doc.error,
     }
-    return DocResult(row, figs, arts, doc.n_bytes)
 
 
 # --------------------------------------------------------------------------- units of work
@@ -180,11 +184,9 @@ class ChunkOut:
 
 
 def _failed(task: Task, e: Exception) -> DocResult:
-    row = {"doc_id": task.doc_id, "path": task.path, "sha256": None, "n_chars": 0, "encoding": None,
-           "published": None, "published_source": "none", "place": (task.meta or {}).get("place"),
-           "title": None, "n_articles": 0, "n_figures": 0, "status": "error",
-           "error": f"processing failed: {type(e).__name__}: {e}"}
-    return DocResult(row)
+    return DocResult(_doc_row(ingest.Document(task.doc_id, task.path, place=(task.meta or {}).get("place"),
+                                              status="error",
+                                              error=f"processing failed: {type(e).__name__}: {e}")))
 
 
 def run_chunk(chunk: Chunk) -> ChunkOut:
