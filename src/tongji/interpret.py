@@ -209,23 +209,16 @@ def _has_any(s: str, words: Words) -> str | None:
     return m.group() if m else None
 
 
-class _Bounds:
-    """Positions of boundary characters in a text, for O(log n) look-ups."""
-
-    def __init__(self, cps: np.ndarray, chars: str):
-        self.n = len(cps)
-        self.pos = np.flatnonzero(in_chars(cps, chars)).tolist()
-
-    def before(self, pos: int, limit: int) -> int:
-        """Start of the span that ends at pos: just after the last boundary before it."""
-        i = bisect_left(self.pos, pos) - 1
-        start = self.pos[i] + 1 if i >= 0 else 0
-        return max(start, pos - limit)
-
-    def after(self, pos: int) -> int:
-        """The first boundary at or after pos (len(text) when none)."""
-        i = bisect_left(self.pos, pos)
-        return self.pos[i] if i < len(self.pos) else self.n
+def _spans(cps: np.ndarray, chars: str, starts: np.ndarray, ends: np.ndarray, limit: int) -> tuple[list, list]:
+    """For each span [start, end) of a text (as code points): where the stretch around it
+    bounded by the characters chars starts (just after the last one before start, at most
+    limit characters back) and ends (the first one at or after end, at most limit characters
+    on). One sorted search for all spans of a page."""
+    n = len(cps)
+    marks = np.concatenate(([-1], np.flatnonzero(in_chars(cps, chars)), [n]))
+    s0 = np.maximum(marks[np.searchsorted(marks, starts) - 1] + 1, starts - limit)
+    s1 = np.minimum(marks[np.searchsorted(marks, ends)], ends + limit)
+    return s0.tolist(), s1.tolist()
 
 
 # ---------------------------------------------------------------- main
@@ -238,14 +231,18 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
     v = _vocab()
     places = home_places(text, place)
     art_of = _article_index(arts, figs)
-    by_art: dict[int, list[Figure]] = {}
-    for f, ai in zip(figs, art_of):
+    by_art: dict[int, list[int]] = {}  # article -> its figures (indices into figs)
+    for i, (f, ai) in enumerate(zip(figs, art_of)):
         f.article = ai
-        by_art.setdefault(ai, []).append(f)
+        by_art.setdefault(ai, []).append(i)
     cps = codepoints(text)
-    sent, clause = _Bounds(cps, _SENT_END), _Bounds(cps, _CLAUSE_END)
+    starts = np.fromiter((f.start for f in figs), np.int64, len(figs))
+    ends = np.fromiter((f.end for f in figs), np.int64, len(figs))
+    # each figure's sentence (at most 200 characters either side) and the start of its clause
+    sent_start, sent_end = _spans(cps, _SENT_END, starts, ends, 200)
+    clause_start, _ = _spans(cps, _CLAUSE_END, starts, ends, 60)
     carry_year: int | None = None
-    for ai, afigs in by_art.items():
+    for ai, members in by_art.items():
         art = arts[ai]
         periods = scan(text, art.start, art.end, published, context_year=carry_year)
         # the article's first dated event or month: the period of figures printed before any
@@ -258,14 +255,14 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
         prev_sent = (-1, -1)
         cues: _Cues | None = None
         prev_status = "actual"
-        for f in afigs:
-            s0 = sent.before(f.start, 200)
-            s1 = min(sent.after(f.end), f.end + 200)
-            f.context = text[s0:min(s1 + 1, len(text))].strip()
+        for i in members:
+            f = figs[i]
+            s0, s1, c0 = sent_start[i], sent_end[i], clause_start[i]
             same_sentence = prev is not None and prev_sent == (s0, s1)
             if cues is None or cues.span != (s0, s1):
                 cues = _Cues(text, s0, s1, v)
-            c0 = clause.before(f.start, 60)
+                context = text[s0:min(s1 + 1, len(text))].strip()
+            f.context = context
             lead_from = max(c0, prev.end) if (prev is not None and prev.end > c0 and same_sentence) else c0
             lead = text[lead_from:f.start]
             sentence_before = text[s0:f.start]
