@@ -52,3 +52,13 @@ def test_many_spans_map_like_one_at_a_time(raw, data):
     spans = [(a, b) for a, b in spans if a < n]
     starts, ends = c.to_raw_many([a for a, _ in spans], [b for _, b in spans])
     assert list(zip(starts, ends)) == [c.to_raw(a, b) for a, b in spans]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("区县市一〇〆々ab1，。\u3400\u9fff\ua000")) | st.characters(), max_size=60))
+def test_is_han_agrees_with_the_han_property(s):
+    import regex
+
+    from tongji.textclean import codepoints, is_han
+
+    assert is_han(codepoints(s)).tolist() == [bool(regex.match(r"\p{Han}", c)) for c in s]

@@ -15,7 +15,7 @@ import numpy as np
 import regex
 
 from .datafiles import read_yaml
-from .textclean import codepoints, compiled as _re, in_chars
+from .textclean import codepoints, compiled as _re, in_chars, is_han
 
 from .figures import Figure, trie_pattern
 from .periods import Period, as_stock, scan, vocab, year_period
@@ -130,27 +130,37 @@ def _neutral_prefix():
 
 # ---------------------------------------------------------------- places
 
-# scanned over whole pages: regex finds the look-behind alternative faster than re
-_PLACE_SUFFIX = regex.compile(r"(?:示范区|高新区|开发区|产业集聚区|经开区)|(?<=\p{Han}\p{Han})[区县市镇乡省]")
+# development zones, counted as written; other places end in one of _PLACE_CHARS after a
+# name of two or three Han characters
+_ZONES = _re(r"示范区|高新区|开发区|产业集聚区|经开区")
+_PLACE_CHARS = "区县市镇乡省"
 _GENERIC = {"全区", "该区", "本区", "我区", "辖区", "园区", "城区", "社区", "小区", "景区", "片区", "全县",
             "全市", "我市", "本市", "全省", "我省", "新城区", "主城区", "中心城区", "市区", "校区", "库区", "矿区",
             "功能区", "集聚区", "试验区", "保护区", "先行区"}
-_HAN = _re(r"\p{Han}")
 _NOT_PLACE_END = ("社区", "小区", "园区", "景区")
+_HAN = _re(r"\p{Han}")
 _NOT_NAME = frozenset("全本该我各区县市省的和与在了是为对到个一等及、，。暨会委府政党人大中上下老街路说指出"
                 "者从据获悉讯报记向将被把由其此该这那")
 
 
-def home_places(text: str, place: str | None) -> dict[str, str]:
-    """The page's home place, city and province: from ``place`` or the most named ones."""
+def home_places(text: str, place: str | None, cps: np.ndarray | None = None) -> dict[str, str]:
+    """The page's home place, city and province: from ``place`` or the most named ones.
+    (cps: the text's code points, when the caller has them.)"""
     counts: dict[str, int] = {}
     at_boundary: set[str] = set()  # names printed after punctuation or at the start
-    for m in _PLACE_SUFFIX.finditer(text):
+    zone_ends = set()
+    for m in _ZONES.finditer(text):
         w = m.group()
-        if len(w) > 1:
-            counts[w] = counts.get(w, 0) + 1
+        counts[w] = counts.get(w, 0) + 1
+        zone_ends.add(m.end() - 1)
+    if cps is None:
+        cps = codepoints(text)
+    # a suffix character after two Han characters (not the 区 of a zone)
+    at = np.flatnonzero(in_chars(cps, _PLACE_CHARS)[2:]) + 2
+    for i in at[is_han(cps[at - 1]) & is_han(cps[at - 2])].tolist():
+        if i in zone_ends:
             continue
-        i = m.start()
+        w = text[i]
         for k in (2, 3):  # the name is the two or three characters before the suffix
             if i < k:
                 break
@@ -229,13 +239,13 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
     if not figs:
         return figs
     v = _vocab()
-    places = home_places(text, place)
+    cps = codepoints(text)
+    places = home_places(text, place, cps)
     art_of = _article_index(arts, figs)
     by_art: dict[int, list[int]] = {}  # article -> its figures (indices into figs)
     for i, (f, ai) in enumerate(zip(figs, art_of)):
         f.article = ai
         by_art.setdefault(ai, []).append(i)
-    cps = codepoints(text)
     starts = np.fromiter((f.start for f in figs), np.int64, len(figs))
     ends = np.fromiter((f.end for f in figs), np.int64, len(figs))
     # each figure's sentence (at most 200 characters either side) and the start of its clause

@@ -54,9 +54,14 @@ def _class_runs(char_class: str) -> list[tuple[int, int]]:
 
 
 @lru_cache(maxsize=1)
+def _han_runs() -> tuple[tuple[int, int], ...]:
+    return tuple(_class_runs(r"\p{Han}"))
+
+
+@lru_cache(maxsize=1)
 def _han_ranges() -> str:
     """regex's \\p{Han} as the inside of a character class for re (the same characters)."""
-    return "".join(f"\\U{a:08x}-\\U{b - 1:08x}" for a, b in _class_runs(r"\p{Han}"))
+    return "".join(f"\\U{a:08x}-\\U{b - 1:08x}" for a, b in _han_runs())
 
 
 def _for_re(pattern: str) -> str | None:
@@ -155,6 +160,16 @@ def _luts() -> tuple[np.ndarray, np.ndarray]:
     return fold, space
 
 
+@lru_cache(maxsize=1)
+def _han_bounds() -> np.ndarray:
+    return np.array([x for run in _han_runs() for x in run], dtype=np.uint32)
+
+
+def is_han(cps: np.ndarray) -> np.ndarray:
+    """Which of the code points cps are Han characters (regex's \\p{Han})."""
+    return (np.searchsorted(_han_bounds(), cps, side="right") & 1).astype(bool)
+
+
 def codepoints(s: str) -> np.ndarray:
     return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
@@ -169,11 +184,11 @@ _HEADING_FIRST = "一二三四五六七八九十（(第"  # what a numbered head
 _WORDY = "".join(chr(c) for c in range(128) if chr(c).isalnum())  # ASCII letters and digits
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=64)
 def char_table(chars: str) -> np.ndarray:
     """A boolean table over code points up to the largest of chars, and one more entry that
     stands for every code point above: which are in chars. Look up with
-    ``table[np.minimum(cps, len(table) - 1)]``."""
+    ``table[np.minimum(cps, len(table) - 1)]``. Cached: the table is not to be written to."""
     table = np.zeros(max(map(ord, chars)) + 2, dtype=bool)
     table[[ord(c) for c in chars]] = True
     return table
