@@ -275,21 +275,21 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
             f.context = context
             lead_from = max(c0, prev.end) if (prev is not None and prev.end > c0 and same_sentence) else c0
             lead = text[lead_from:f.start]
-            sentence_before = text[s0:f.start]
-            _measure(f, lead, text[c0:f.start], v)
+            clause = text[c0:f.start] if lead_from != c0 else lead
+            _measure(f, lead, clause, v)
             if prev is not None and same_sentence and prev.unit == f.unit and prev.measure \
-                    and _re(r"[、和及与]|分别为?|").fullmatch(lead.strip()):
+                    and _LIST_LEAD.fullmatch(lead.strip()):
                 # 21.4%、24.1%; 980件、640件: a list shares the measure of its first item
                 f.measure = prev.measure
                 if prev.value < 0 < f.value:
                     _negate(f)
-            same_part = same_sentence and not _re(r"[；;]").search(text, prev.end, f.start)
-            _metric_subject(f, lead, text, c0, prev if same_part else None, places, v)
-            k = sentence_before.rfind("其中")
+            same_part = same_sentence and not _SEMICOLON.search(text, prev.end, f.start)
+            _metric_subject(f, lead, clause, text, c0, prev if same_part else None, places, v)
+            k = text.rfind("其中", s0, f.start)
             if f.unit == "count" and f.metric_text:
                 if k >= 0 and parent is not None and parent.counted == f.counted and parent.metric_text \
                         and f.counted and parent.metric_text.endswith(f.counted) and f.metric_text.endswith(f.counted) \
-                        and len(parent.metric_text) > len(f.counted) and parent.end < s0 + k:
+                        and len(parent.metric_text) > len(f.counted) and parent.end < k:
                     # 其中，工业项目35个 under 重点项目105个 -> 工业重点项目
                     mod = f.metric_text[: -len(f.counted)]
                     pmod = parent.metric_text[: -len(f.counted)]
@@ -304,7 +304,7 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
             _period(f, periods, first_event, published, lead, cues,
                     prev if same_sentence else None, v, positions)
             _status(f, cues, lead, published, v,
-                    prev_status if sentence_before.lstrip().startswith(("其中", "包括")) else None)
+                    prev_status if text[s0:f.start].lstrip().startswith(("其中", "包括")) else None)
             if f.unit != "rank" or prev_sent != (s0, s1):
                 prev = f
             prev_sent, prev_status = (s0, s1), f.status
@@ -314,6 +314,10 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
             carry_year = years[-1]
     _respectively(text, figs)
     return figs
+
+
+_LIST_LEAD = _re(r"[、和及与]|分别为?|")  # between the items of a list
+_SEMICOLON = _re(r"[；;]")
 
 
 def _article_index(arts: list[Article], figs: list[Figure]) -> list[int]:
@@ -435,11 +439,11 @@ def _clean_metric(m: str) -> str:
     return m.strip(_PUNCT_NOT_LIST).strip("、")
 
 
-def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Figure | None,
+def _metric_subject(f: Figure, lead: str, clause: str, text: str, clause_start: int, prev: Figure | None,
                     places: dict, v) -> None:
     home = places["home"]
     subject = home
-    scope = text[clause_start:f.start]
+    scope = clause
     if "市" in scope or "省" in scope or "国" in scope:
         scope = _BENCHMARK.sub("", scope)
     explicit_place = v["places"].any_re.search(scope) is not None
@@ -548,7 +552,7 @@ def _metric_subject(f: Figure, lead: str, text: str, clause_start: int, prev: Fi
         m = _SECTOR.match(metric) if metric and metric.endswith(_SECTOR_AMOUNTS) else None
         if m and m.group(1) not in v["not_sectors"]:
             subject = m.group(1)  # 高新技术产业增加值: the sector is the subject
-    head_of_clause = _lead_noise(text[clause_start:f.start]).lstrip(_PUNCT)
+    head_of_clause = _lead_noise(clause).lstrip(_PUNCT)
     anaphor = _ANAPHOR.match(head_of_clause) if head_of_clause.startswith(("该", "此", "这", "公司", "集团")) \
         else None
     if anaphor:
