@@ -90,19 +90,27 @@ def _rules():
         r"(?![季个年月天批期届次])"
         r"|(?:全国|全省|全市|全球|世界|中国|全区)(?P<fig2>(?P<num2>\d{1,4}|[一二三四五六七八九十百千]+)强))"
     )
-    # scanned over whole pages: regex finds the leading look-behind faster than re
+    # regex finds the leading look-behind faster than re
     ratio = regex.compile(rf"(?<![\d.:：])(?P<parts>{AR}(?:[:：]{AR}){{1,5}})(?![\d:：])")
     before_approx = dict(lex["approx"]["before"])
     before_approx_re = _re(trie_pattern(before_approx) + "$")
-    phrases = sorted(lex["not_figures"]["phrases"], key=len, reverse=True)
-    phrase_re = _re("|".join(regex.escape(p) for p in phrases))
+    # the longest phrase at each position, as a trie (re tries 47 phrases starting with 一 in turn)
+    phrase_re = _re(trie_pattern(lex["not_figures"]["phrases"]))
     not_before = tuple(lex["not_figures"]["before"])
     not_after = tuple(lex["not_figures"]["after"])
     seps = "|".join(map(regex.escape, _CONNECTORS))
     connector = _re(rf"(?P<num>(?<![\d.A-Za-z]){AR})(?P<mult>[万亿千百]{{0,2}})(?P<sep>{seps})$")
     return {
         "units": units, "main": main, "percent_words": percent_words, "rank": rank,
-        "ratio": ratio, "top": top, "before_approx": before_approx, "before_approx_re": before_approx_re, "phrase_re": phrase_re,
+        "ratio": ratio, "top": top,
+        # where a match of top or ratio may lie: the stretch around an anchor (see _near) up
+        # to a character the pattern never contains, before and after; on regex, as they are,
+        # whose \d knows digits that re's does not
+        "top_anchor": regex.compile(r"前[一二三四五六七八九十\d]|[\d一二三四五六七八九十百千]强"),
+        "clause": (regex.compile(r"(?r)[\s，。；,;、]"), regex.compile(r"[\s，。；,;、]")),
+        "ratio_anchor": regex.compile(r"\d[:：]\d"),
+        "digit_run": (regex.compile(r"(?r)[^\d,，.:：]"), regex.compile(r"[^\d,，.:：]")),
+        "before_approx": before_approx, "before_approx_re": before_approx_re, "phrase_re": phrase_re,
         "not_before": not_before, "not_after": not_after, "connector": connector,
         "inner": lex["approx"]["inner"], "after": lex["approx"]["after"],
         "weak_one": set(lex["weak_after_one"]),
@@ -249,7 +257,6 @@ def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, in_phr
 
 
 _OPEN_QUOTE_LEFT = _re("[" + regex.escape(QUOTES_OPEN) + "][^" + regex.escape("”’」』》") + "]*$")
-_OPEN_QUOTE = _re("[" + regex.escape(QUOTES_OPEN) + "]")
 _CLOSE_QUOTE = _re("[" + regex.escape(QUOTES_CLOSE) + "]")
 
 
@@ -262,6 +269,48 @@ def _in_short_quote(text: str, start: int, end: int, span: int = 12) -> bool:
     return bool(c) and c.start() - m.start() <= span + 1
 
 
+def _positions(text: str, chars: str) -> list[int]:
+    """Where any of ``chars`` occurs in text, in order (str.find outruns a regex scan)."""
+    out: list[int] = []
+    for c in chars:
+        i = text.find(c)
+        while i >= 0:
+            out.append(i)
+            i = text.find(c, i + 1)
+    if len(chars) > 1:
+        out.sort()
+    return out
+
+
+def _near(pattern, text: str, anchors, stretch: tuple) -> list:
+    """``pattern.finditer(text)`` for a pattern whose every match contains an anchor and
+    none of the characters that ``stretch`` (a reverse and a forward pattern) finds:
+    scanned only over the stretches of text around the anchors, between two such
+    characters. The look-arounds of the pattern must accept such a character as they
+    accept the end of the text, so a match is the same in the stretch as in the text."""
+    before, after = stretch
+    out: list = []
+    hi = -1
+    for i in anchors:
+        if i < hi:
+            continue  # in the stretch just scanned
+        s = before.search(text, 0, i)
+        e = after.search(text, i)
+        hi = e.start() if e else len(text)
+        out.extend(pattern.finditer(text, s.end() if s else 0, hi))
+    return out
+
+
+def _top_anchors(text: str, anchor) -> list[int]:
+    """前 before a numeral (前三, 前10名), 强 after one (100强): every match of ``top`` has one."""
+    return [i for i in _positions(text, "前强") if anchor.match(text, i if text[i] == "前" else max(i - 1, 0))]
+
+
+def _ratio_anchors(text: str, anchor) -> list[int]:
+    """A colon between two digits: every match of ``ratio`` has one."""
+    return [i for i in _positions(text, ":：") if i and anchor.match(text, i - 1)]
+
+
 _RULE_OF_KIND = {"money": "money", "percent": "percent", "count": "count", "times": "multiple"}
 
 
@@ -272,7 +321,7 @@ def find(text: str) -> list[Figure]:
     in_phrase = bytearray(len(text) + 1)  # characters inside a slogan or a name with numerals
     for m in rules["phrase_re"].finditer(text):
         in_phrase[m.start():m.end()] = b"\x01" * (m.end() - m.start())
-    quotes = [m.start() for m in _OPEN_QUOTE.finditer(text)]  # where quotations may open
+    quotes = _positions(text, QUOTES_OPEN)  # where quotations may open
     found: list[Figure] = []
     occupied = bytearray(len(text) + 1)
 
@@ -291,7 +340,7 @@ def find(text: str) -> list[Figure]:
         take(a, b)
 
     # membership of a top N: 位于全市前三, 跻身全国100强 (rank, at most N)
-    for m in rules["top"].finditer(text):
+    for m in _near(rules["top"], text, _top_anchors(text, rules["top_anchor"]), rules["clause"]):
         key = "fig" if m["fig"] else "fig2"
         a, b = m.span(key)
         num = m["num"] or m["num2"]
@@ -307,7 +356,7 @@ def find(text: str) -> list[Figure]:
 
     # ratios: 4.9∶45.9∶49.1
     groups = itertools.count(1)  # one numbering for every group of the page: ratios, ranges, lists
-    for m in rules["ratio"].finditer(text):
+    for m in _near(rules["ratio"], text, _ratio_anchors(text, rules["ratio_anchor"]), rules["digit_run"]):
         parts = regex.split("[:：]", m["parts"])
         ctx = text[max(0, m.start() - 12):m.start()]
         if len(parts) < 3 and "比" not in ctx:
@@ -356,8 +405,8 @@ def find(text: str) -> list[Figure]:
         found.append(fig)
         occupied[a:b] = b"\x01" * (b - a)
 
-    # 百分之十五
-    for m in rules["percent_words"].finditer(text):
+    # 百分之十五 (a page without 分之 has none: skip the scan)
+    for m in rules["percent_words"].finditer(text) if "分之" in text else ():
         a, b = m.span()
         if not free(a, b):
             continue
