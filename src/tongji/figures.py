@@ -80,6 +80,7 @@ def _rules():
         rf"(?P<unit>{unit_alt})"
         r"(?P<post>左右|上下|以上|以下|以内|之内|多|余)?"
     )
+    assert list(main.groupindex) == ["num", "in1", "mult", "in2", "unit", "post"]  # find reads them by number
     percent_words = _re(rf"(?P<kind>百分之|千分之)(?P<num>{AR}|{CN}{CN_DEC})(?P<post>以上|以下|左右)?")
     rank = _re(
         r"(?:居|位居|位列|列|排名|排在|排|名列|位于|跃居|升至|保持)"
@@ -112,6 +113,8 @@ def _rules():
         "digit_run": (regex.compile(r"(?r)[^\d,，.:：]"), regex.compile(r"[^\d,，.:：]")),
         "before_approx": before_approx, "before_approx_re": before_approx_re, "phrase_re": phrase_re,
         "not_before": not_before, "not_after": not_after, "connector": connector,
+        "not_before_last": frozenset(w[-1] for w in not_before),
+        "not_after_first": frozenset(w[0] for w in not_after),
         "inner": lex["approx"]["inner"], "after": lex["approx"]["after"],
         "weak_one": set(lex["weak_after_one"]),
         "verbs": frozenset(lex.get("verbs", [])),
@@ -216,19 +219,25 @@ def _approx_before(text: str, start: int, rules) -> str | None:
     return rules["before_approx"][m.group()] if m else None
 
 
+_UNITS_CHECKED = frozenset(("个", "度", "岁", "周岁", "年", "周"))  # the units _blocked looks at further
+
+
 def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, in_phrase: bytearray,
              quotes: list[int]) -> bool:
     """Hard negatives: ordinals, codes, dates, names, slogans."""
-    if text.endswith(rules["not_before"], max(0, start - 4), start):
+    # one character tells most numbers from the words (a look-up, not ten endswith)
+    if start and text[start - 1] in rules["not_before_last"] \
+            and text.endswith(rules["not_before"], max(0, start - 4), start):
         return True
-    if text.startswith(rules["not_after"], end):
+    if text[end:end + 1] in rules["not_after_first"] and text.startswith(rules["not_after"], end):
         return True
     if in_phrase.find(1, start, end) >= 0:
         return True
-    if bisect_left(quotes, start - 12) < bisect_left(quotes, start) and _in_short_quote(text, start, end):
+    q = bisect_left(quotes, start - 12)  # the first quotation opening at most 12 before
+    if q < len(quotes) and quotes[q] < start and _in_short_quote(text, start, end):
         return True  # a slogan in quotes: “四个焦作”, “六个100%”
     if not num[0].isdigit() and num[0] != "-":
-        if all(c in "零〇○" for c in num):
+        if not num.strip("零〇○"):
             return True  # 零部件
         if num in ("一", "两", "二") and unit in rules["weak_one"] and num == "一":
             return True
@@ -236,6 +245,8 @@ def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, in_phr
             return True
         if num == "万" or num == "亿" or num == "千" or num == "百" and unit not in ("元",):
             return True
+    if unit not in _UNITS_CHECKED:
+        return False
     if unit == "个" and text.startswith(("月", "季度", "小时", "工作日"), end):
         return True  # 前10个月, 两个季度: a stretch of time, not a count
     if unit == "度" and not ("电" in text[max(0, start - 15):start] or text.startswith("电", end)):
@@ -372,13 +383,15 @@ def find(text: str) -> list[Figure]:
             pos += len(p) + 1
         take(*m.span())
 
+    # the hot loop: a few thousand matches a page, so the rules it needs are bound once
     inner, after = rules["inner"], rules["after"]
+    before_approx, before_approx_re = rules["before_approx"], rules["before_approx_re"]
     for m in rules["main"].finditer(text):
         a, b = m.span()
         if occupied.find(1, a, b) >= 0:
             continue
-        num, in1, mult, in2, unit_s, post = m.group("num", "in1", "mult", "in2", "unit", "post")
-        unit_end = m.end("unit")
+        num, in1, mult, in2, unit_s, post = m.groups()  # the groups in order, named in the pattern
+        unit_end = m.end(5)  # unit
         if _blocked(text, a, unit_end, num, unit_s, rules, in_phrase, quotes):
             continue
         try:
@@ -388,13 +401,10 @@ def find(text: str) -> list[Figure]:
         if mult:
             val *= multiplier(mult)
         unit = units[unit_s]
-        approx = None
-        if in1 or in2:
-            approx = inner[in1 or in2]
-        if post:
-            approx = after[post]
+        approx = after[post] if post else inner[in1 or in2] if in1 or in2 else None
         if approx is None:
-            approx = _approx_before(text, a, rules)
+            am = before_approx_re.search(text, max(0, a - 4), a)  # as _approx_before
+            approx = before_approx[am.group()] if am else None
         exact = val * unit.factor
         # the span is the number and its unit with 余/多 but without 左右/以上/以下
         end = b if post in ("多", "余") else unit_end
@@ -440,8 +450,9 @@ def _bare_partners(text: str, found: list[Figure], rules, groups) -> list[Figure
         if f.unit in ("rank", "ratio"):
             out.append(f)
             continue
-        head = text[max(0, f.start - 24):f.start]
-        m = rules["connector"].search(head) if head.endswith(_CONNECTORS) or head.endswith("\n") else None
+        lo = max(0, f.start - 24)
+        m = rules["connector"].search(text[lo:f.start]) if text.endswith(_CONNECTORS + ("\n",), lo, f.start) \
+            else None
         if m and not (out and out[-1].end > f.start - len(m.group())):
             num = m["num"]
             a = f.start - len(m.group())
