@@ -23,6 +23,7 @@ from .numbers import multiplier, parse_arabic, parse_chinese
 from .units import UnitInfo, lexicon, to_float, unit_table
 
 AR = r"(?:\d{1,3}(?:[,，]\d{3})+(?![\d])|\d+)(?:\.\d+)?"
+AR_AFTER_FIRST = r"(?:\d{0,2}(?:[,，]\d{3})+(?![\d])|\d*)(?:\.\d+)?"  # AR without its first digit
 CN_DEC = r"(?:点[零〇○一二三四五六七八九]+)?"
 CN = r"[零〇○一二两三四五六七八九十百千万亿]+"
 QUOTES_OPEN = "“‘「『\"'《"
@@ -73,9 +74,14 @@ def _rules():
     units = unit_table()
     names = sorted(units, key=len, reverse=True)
     unit_alt = trie_pattern(names)
+    # a number: -AR, AR or CN, not right after a character that would make it part of a longer
+    # one. Its first character is matched first, as a class, so that re's search skips from
+    # one candidate to the next at once; the look-behinds after it check the one before.
     main = _re(
-        r"(?=[-\d零〇○一二两三四五六七八九十百千万亿])"
-        rf"(?P<num>(?:(?<![\d%.A-Za-z])-|(?<![\d.A-Za-z]))(?:{AR})|(?<![零〇○一二两三四五六七八九十百千万亿]){CN})"
+        r"(?P<num>[-\d零〇○一二两三四五六七八九十百千万亿]"
+        rf"(?:(?<=-)(?<![\d%.A-Za-z]-)(?:{AR})"
+        rf"|(?<=\d)(?<![\d.A-Za-z]\d){AR_AFTER_FIRST}"
+        r"|(?<=[零〇○一二两三四五六七八九十百千万亿])(?<![零〇○一二两三四五六七八九十百千万亿]{2})[零〇○一二两三四五六七八九十百千万亿]*))"
         r"(?P<in1>余|多|几)?(?P<mult>[十百千万亿]{1,3})?(?P<in2>余|多)?"
         rf"(?P<unit>{unit_alt})"
         r"(?P<post>左右|上下|以上|以下|以内|之内|多|余)?"
