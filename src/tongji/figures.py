@@ -127,6 +127,7 @@ def _rules():
         "durations": {k: tuple(v) for k, v in lex["durations"].items()},
         "heads_rev_re": _re(trie_pattern(w[::-1] for w in lex.get("count_heads", []))),
         "count_tail_re": _re(trie_pattern(lex.get("count_tail_words", [])) + r"\Z"),
+        "count_tail_last": frozenset(w[-1] for w in lex.get("count_tail_words", [])),
     }
 
 
@@ -186,7 +187,7 @@ def _counted(text: str, start: int, end: int, classifier: str) -> str | None:
         return "人"
     if classifier in SELF_COUNTED:
         return classifier
-    m = _HAN_RUN.match(text, end, min(len(text), end + 16))
+    m = _HAN_RUN.match(text, end, end + 16)
     if m:
         run = m.group()
         if "“" in run or "”" in run:
@@ -211,8 +212,9 @@ def _counted(text: str, start: int, end: int, classifier: str) -> str | None:
 
 def _strip_tail_words(s: str) -> str:
     """s without the words that may stand between a noun and its count (累计, 共, 达 …)."""
-    pat = _rules()["count_tail_re"]
-    while s:
+    rules = _rules()
+    pat, last = rules["count_tail_re"], rules["count_tail_last"]
+    while s and s[-1] in last:  # no word ends with any other character
         m = pat.search(s)
         if not m:
             break
