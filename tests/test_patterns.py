@@ -49,3 +49,18 @@ def test_han_is_the_same_set():
 def test_patterns_re_reads_differently_stay_on_regex():
     for p in (r"\s+", r"\w+", r"\p{Lu}", r"(?<=ab|c)x"):
         assert isinstance(compiled(p), type(regex.compile("x")))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("0123456789.:：,，前强三十百名位居进入全国市比 。、\n是年")), max_size=60))
+def test_scans_near_anchors_find_what_a_full_scan_finds(text):
+    """top and ratio are looked for only around their anchors (figures._near): the same
+    matches as a scan of the whole text."""
+    from tongji import figures
+
+    r = figures._rules()
+    for pattern, anchors, stretch in (
+            (r["top"], figures._top_anchors(text, r["top_anchor"]), r["clause"]),
+            (r["ratio"], figures._ratio_anchors(text, r["ratio_anchor"]), r["digit_run"])):
+        near = [m.span() for m in figures._near(pattern, text, anchors, stretch)]
+        assert near == [m.span() for m in pattern.finditer(text)]
