@@ -21,7 +21,7 @@ from pathlib import Path
 from . import ingest
 from .output import Stage, TableWriter, recover, release_memory
 from .pipeline import analyse
-from .tables import figure_row, to_table
+from .tables import article_columns, columns_table, figure_columns, to_table
 
 TABLES = ("documents", "figures", "articles")
 CHUNK_BYTES = 1 << 20      # input bytes per unit of work sent to a worker, at most
@@ -32,9 +32,13 @@ RELEASE_EVERY = 8          # chunks between two hand-backs of freed memory (outp
 
 @dataclass
 class DocResult:
+    """The rows of one page: its documents row (a dict) and its figures and articles rows as
+    columns (``tables.figure_columns``, ``tables.article_columns``; an empty dict for a page
+    that failed). Columns are cheaper than dicts per row to make, to pickle for the cache and
+    to turn into Arrow."""
     doc: dict
-    figures: list[dict] = field(default_factory=list)
-    articles: list[dict] = field(default_factory=list)
+    figures: dict[str, list] = field(default_factory=dict)
+    articles: dict[str, list] = field(default_factory=dict)
     n_bytes: int = 0
 
 
@@ -126,7 +130,8 @@ def meta_of(manifest: dict[str, dict], input_dir: Path, doc_id: str, path: Path)
 def process(doc_id: str, path: Path, meta: dict | None = None) -> DocResult:
     """One page to its rows. Pure: depends on the bytes and meta only."""
     doc = ingest.load(Path(path), doc_id, meta)
-    figs, arts = [], []
+    figs, arts = {}, {}
+    n_arts = n_figs = 0
     title = None
     if doc.status == "ok":
         try:
@@ -134,11 +139,11 @@ def process(doc_id: str, path: Path, meta: dict | None = None) -> DocResult:
         except Exception as e:  # a page must never stop the build
             doc.status, doc.error = "error", f"extraction failed: {type(e).__name__}: {e}"
         else:
-            figs = [figure_row(doc_id, i + 1, f, doc.published) for i, f in enumerate(figs_)]
-            arts = [{"doc_id": doc_id, "article": a.index, "start": a.start, "end": a.end,
-                     "title": a.title or None} for a in arts_]
+            figs = figure_columns(doc_id, figs_, doc.published)
+            arts = article_columns(doc_id, arts_)
+            n_arts, n_figs = len(arts_), len(figs_)
             title = next((a.title for a in arts_ if a.title), None)
-    return DocResult(_doc_row(doc, title, len(arts), len(figs)), figs, arts, doc.n_bytes)
+    return DocResult(_doc_row(doc, title, n_arts, n_figs), figs, arts, doc.n_bytes)
 
 
 def _doc_row(doc: ingest.Document, title: str | None = None, n_articles: int = 0, n_figures: int = 0) -> dict:
@@ -212,11 +217,11 @@ def run_chunk(chunk: Chunk) -> ChunkOut:
                 blobs.append((t.doc_id, key, cache_mod.dumps(r)))
     tables = {
         "documents": to_table("documents", [r.doc for r in results]),
-        "figures": to_table("figures", [f for r in results for f in r.figures]),
-        "articles": to_table("articles", [a for r in results for a in r.articles]),
+        "figures": columns_table("figures", [r.figures for r in results if r.figures]),
+        "articles": columns_table("articles", [r.articles for r in results if r.articles]),
     }
     n = len(results)
-    return ChunkOut(tables, blobs, documents=n, figures=sum(len(r.figures) for r in results),
+    return ChunkOut(tables, blobs, documents=n, figures=sum(r.doc["n_figures"] for r in results),
                     errors=sum(r.doc["status"] != "ok" for r in results),
                     n_bytes=sum(r.n_bytes for r in results), n_src_bytes=chunk.n_src_bytes,
                     processed=n if chunk.kind == "process" else 0,

@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-FORMAT = "tongji-cache-1"
+FORMAT = "tongji-cache-2"  # 2: figures and articles stored as columns
 CACHE_DIR = ".cache"
 _SKIP_DIRS = {"__pycache__"}
 _SKIP_SUFFIXES = {".pyc", ".pyo"}
