@@ -9,3 +9,7 @@ from . import build  # noqa: F401  (what the workers run)
 from .pipeline import analyse
 
 analyse("截至2021年9月底，全区完成投资12.5亿元，同比增长8.3%，新建项目7个。", _dt.date(2021, 10, 1))
+
+from .tables import columns_table
+
+columns_table("articles", [])  # Arrow's first conversion from Python imports pandas: once, here
