@@ -34,17 +34,31 @@ def vocab() -> dict:
     return read_yaml("data/meaning.yaml")
 
 
+# The constructors below take a year and months (small ints): their days and labels are
+# kept once made, the Period (which holds a text offset) is made each time.
+
+@lru_cache(maxsize=None)
 def month_end(y: int, m: int) -> dt.date:
     return dt.date(y, m, calendar.monthrange(y, m)[1])
 
 
+@lru_cache(maxsize=None)
+def _year_bounds(y: int) -> tuple[dt.date, dt.date, str]:
+    return dt.date(y, 1, 1), dt.date(y, 12, 31), f"{y}"
+
+
 def year_period(y: int, pos: int = 0) -> Period:
-    return Period(dt.date(y, 1, 1), dt.date(y, 12, 31), f"{y}", pos=pos)
+    return Period(*_year_bounds(y), pos=pos)
+
+
+@lru_cache(maxsize=None)
+def _months_bounds(y: int, m1: int, m2: int) -> tuple[dt.date, dt.date, str]:
+    label = f"{y}-{m1:02d}" if m1 == m2 else f"{y}-{m1:02d}..{y}-{m2:02d}"
+    return dt.date(y, m1, 1), month_end(y, m2), label
 
 
 def months_period(y: int, m1: int, m2: int, pos: int = 0, event: bool = False) -> Period:
-    label = f"{y}-{m1:02d}" if m1 == m2 else f"{y}-{m1:02d}..{y}-{m2:02d}"
-    return Period(dt.date(y, m1, 1), month_end(y, m2), label, pos=pos, event=event)
+    return Period(*_months_bounds(y, m1, m2), pos=pos, event=event)
 
 
 def stock_period(end: dt.date, pos: int = 0) -> Period:
@@ -57,10 +71,13 @@ def as_stock(p: Period) -> Period:
     return Period(None, p.end, f"..{p.end.isoformat()}", stock=True, pos=p.pos)
 
 
-def _year(i: int) -> str:
-    """An optional year before a month or a half (2021年, 今年): groups y<i> and ry<i>, one
-    pair for each alternative that takes a year (re wants every group name once)."""
-    return rf"(?:(?P<y{i}>(?:19|20)\d{{2}})年|(?P<ry{i}>今年|去年|上年|本年|当年))"
+def _year(alt: str) -> str:
+    """An optional year before a month or a half (2021年, 今年): groups y_<alt> and ry_<alt>,
+    one pair for each alternative that takes a year (re wants every group name once)."""
+    return rf"(?:(?P<y_{alt}>(?:19|20)\d{{2}})年|(?P<ry_{alt}>今年|去年|上年|本年|当年))"
+
+
+_WITH_YEAR = ("half", "firstn", "m1", "m", "mo")
 
 
 CNM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
@@ -77,11 +94,11 @@ def _patterns():
         r"(?=[\d截到今本年当去上前全目现第下过近]|[一二三四五六七八九两十]{1,3}(?:月|季|个月|年|五))"
         rf"(?P<asof>截至|截止|截止到|到)?(?:"
         rf"(?P<plan>(?:{plans}))(?:”|\")?(?:期间|时期|以来|末|规划期)"
-        rf"|{_year(1)}?(?P<half>{halves})"
-        rf"|{_year(2)}?前(?P<firstn>{CNM})个?月"
-        rf"|{_year(3)}?(?P<m1>{CNM})(?:月份?)?(?:至|到|-|—|~|－)(?P<m2>{CNM})月(?:份)?(?P<mend>底|末)?"
-        rf"|{_year(4)}?(?P<m>{CNM})月(?:份)?(?P<d>\d{{1,2}})[日号]"
-        rf"|{_year(5)}?(?P<mo>{CNM})月(?:份)?(?P<moend>底|末|初)?"
+        rf"|{_year('half')}?(?P<half>{halves})"
+        rf"|{_year('firstn')}?前(?P<firstn>{CNM})个?月"
+        rf"|{_year('m1')}?(?P<m1>{CNM})(?:月份?)?(?:至|到|-|—|~|－)(?P<m2>{CNM})月(?:份)?(?P<mend>底|末)?"
+        rf"|{_year('m')}?(?P<m>{CNM})月(?:份)?(?P<d>\d{{1,2}})[日号]"
+        rf"|{_year('mo')}?(?P<mo>{CNM})月(?:份)?(?P<moend>底|末|初)?"
         rf"|(?P<yo>(?:19|20)\d{{2}})年(?P<yend>底|末|初)?(?!度|代)"
         rf"|(?P<ty>{this_year})(?P<tyend>以来|底|末)?"
         rf"|(?P<ly>{last_year})(?P<lyend>底|末)?"
@@ -93,8 +110,13 @@ def _patterns():
         rf")"
     )
     comp = tuple(v["comparison_before"])
-    year_groups = [(g, "r" + g) for g in pat.groupindex if g[0] == "y" and g[1:].isdigit()]
-    return pat, comp, year_groups
+    # the alternative a match took, named by its first group (half, m1, yo …), read from the
+    # last group it closed (m.lastindex): every group but asof belongs to one alternative
+    key = {"m2": "m1", "mend": "m1", "d": "m", "moend": "mo", "yend": "yo", "tyend": "ty",
+           "lyend": "ly", "pastn": "past"}
+    names = {i: g for g, i in pat.groupindex.items()}
+    kind = tuple(key.get(names.get(i), names.get(i)) for i in range(pat.groups + 1))
+    return pat, comp, kind
 
 
 @lru_cache(maxsize=1)
@@ -134,7 +156,8 @@ def _cn_int(s: str) -> int:
 def scan(text: str, start: int, end: int, published: dt.date | None, context_year: int | None = None
          ) -> list[Period]:
     """Time expressions of text[start:end] in order."""
-    pat, comp, year_groups = _patterns()
+    pat, comp, kind = _patterns()
+    halves, plans = vocab()["periods"]["halves"], vocab()["periods"]["plans"]
     out: list[Period] = []
     pub_year = published.year if published else None
     cur_year = context_year or pub_year
@@ -152,55 +175,54 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
         return pub_year - 1
     for m in _candidates(pat, text, start, end):
         a, b = m.span()
-        before = text[max(0, a - 2):a]
-        if before.endswith(comp) and not m["asof"]:
+        asof_word = m["asof"]
+        if not asof_word and text.endswith(comp, max(0, a - 2), a):
             # 比上年, 是2020年的: a comparison, not the period
             continue
         if text.startswith(("同期", "第"), b):
             continue  # 上年同期; 2021年第一批, 2021年第18次: names, not periods
-        y = ry = None
-        for gy, gry in year_groups:
-            if m[gy] or m[gry]:
-                y, ry = (int(m[gy]) if m[gy] else None), m[gry]
-                break
-        if ry and pub_year:
-            y = pub_year - 1 if ry in ("去年", "上年") else pub_year
-        asof = bool(m["asof"])
-        if m["asof"] == "到" and _re(r"(?:增加|增长|提高|提升|下降|减少|降|升|扩大|缩小)$").search(text[max(0, a - 3):a]):
+        k = kind[m.lastindex]
+        y = None
+        if k in _WITH_YEAR:
+            y, ry = m.group("y_" + k, "ry_" + k)
+            y = int(y) if y else None
+            if ry and pub_year:
+                y = pub_year - 1 if ry in ("去年", "上年") else pub_year
+        asof = bool(asof_word)
+        if asof_word == "到" and _re(r"(?:增加|增长|提高|提升|下降|减少|降|升|扩大|缩小)$").search(text[max(0, a - 3):a]):
             asof = False  # 增加到2020年的2123亿元: a value, not a target date
         p: Period | None = None
         try:
-            if m["plan"]:
-                y1, y2 = vocab()["periods"]["plans"][m["plan"]]
+            if k == "plan":
+                y1, y2 = plans[m["plan"]]
                 p = Period(dt.date(y1, 1, 1), dt.date(y2, 12, 31), f"{y1}..{y2}", pos=b)
-            elif m["half"]:
-                yy = y or default_year(vocab()["periods"]["halves"][m["half"]][1], b)
+            elif k == "half":
+                m1, m2 = halves[m["half"]]
+                yy = y or default_year(m2, b)
                 if yy:
-                    m1, m2 = vocab()["periods"]["halves"][m["half"]]
                     p = months_period(yy, m1, m2, pos=b)
-            elif m["firstn"]:
+            elif k == "firstn":
                 n = _cn_int(m["firstn"])
                 yy = y or default_year(n, b)
                 if yy and 1 <= n <= 12:
                     p = months_period(yy, 1, n, pos=b)
-            elif m["m1"]:
-                yy = y or default_year(_cn_int(m["m2"]), b)
+            elif k == "m1":
                 m1, m2 = _cn_int(m["m1"]), _cn_int(m["m2"])
+                yy = y or default_year(m2, b)
                 if yy and 1 <= m1 <= m2 <= 12:
                     p = months_period(yy, m1, m2, pos=b)
                     if asof or m["mend"]:
                         p = stock_period(month_end(yy, m2), pos=b)
-            elif m["m"]:
+            elif k == "m":
                 # a dated event: the nearest such day up to the publication date
-                yy = y or (pub_year if not published or int(_cn_int(m["m"])) <= published.month
-                           else pub_year - 1) or cur_year
                 mm, dd = _cn_int(m["m"]), int(m["d"])
+                yy = y or (pub_year if not published or mm <= published.month else pub_year - 1) or cur_year
                 if yy and 1 <= mm <= 12:
                     if asof:
                         p = stock_period(dt.date(yy, mm, dd), pos=b)
                     else:
                         p = months_period(yy, mm, mm, pos=b, event=True)
-            elif m["mo"]:
+            elif k == "mo":
                 yy = y or cur_year
                 mm = _cn_int(m["mo"])
                 if yy and 1 <= mm <= 12:
@@ -208,31 +230,35 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
                         p = stock_period(month_end(yy, mm), pos=b)
                     else:
                         p = months_period(yy, mm, mm, pos=b)
-            elif m["yo"]:
+            elif k == "yo":
                 yy = int(m["yo"])
-                if m["asof"] == "到" and asof and not m["yend"]:
+                yend = m["yend"]
+                if asof_word == "到" and asof and not yend:
                     p = Period(None, dt.date(yy, 12, 31), f"..{yy}", target=True, pos=b)
-                elif asof or m["yend"] in ("底", "末"):
+                elif asof or yend in ("底", "末"):
                     p = stock_period(dt.date(yy, 12, 31), pos=b)
                 else:
                     p = year_period(yy, pos=b)
                 cur_year = yy
                 explicit = True
-            elif m["ty"] and pub_year:
-                if m["tyend"] == "以来":
-                    p = months_period(pub_year, 1, published.month, pos=b)
-                elif m["tyend"] or asof:
-                    p = stock_period(dt.date(pub_year, 12, 31), pos=b)
-                else:
-                    p = year_period(pub_year, pos=b)
-                cur_year, explicit = pub_year, True
-            elif m["ly"] and pub_year:
-                if m["lyend"] or asof:
-                    p = stock_period(dt.date(pub_year - 1, 12, 31), pos=b)
-                else:
-                    p = year_period(pub_year - 1, pos=b)
-                cur_year, explicit = pub_year - 1, True
-            elif m["wy"]:
+            elif k == "ty":
+                if pub_year:
+                    tyend = m["tyend"]
+                    if tyend == "以来":
+                        p = months_period(pub_year, 1, published.month, pos=b)
+                    elif tyend or asof:
+                        p = stock_period(dt.date(pub_year, 12, 31), pos=b)
+                    else:
+                        p = year_period(pub_year, pos=b)
+                    cur_year, explicit = pub_year, True
+            elif k == "ly":
+                if pub_year:
+                    if m["lyend"] or asof:
+                        p = stock_period(dt.date(pub_year - 1, 12, 31), pos=b)
+                    else:
+                        p = year_period(pub_year - 1, pos=b)
+                    cur_year, explicit = pub_year - 1, True
+            elif k == "wy":
                 # 全年 with no year named: the year just ended when the page appears in its first
                 # half and the sentence reports rather than plans; else the publication year
                 yy = cur_year
@@ -241,15 +267,17 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
                     yy = pub_year - 1
                 if yy:
                     p = year_period(yy, pos=b)
-            elif m["now"] and published:
-                p = stock_period(published, pos=b)
-            elif m["since"] and pub_year:
-                if m["since"].startswith("去年"):
-                    p = Period(dt.date(pub_year - 1, 1, 1), month_end(pub_year, published.month),
-                               f"{pub_year - 1}-01..{pub_year}-{published.month:02d}", pos=b)
-                else:
-                    p = months_period(pub_year, 1, published.month, pos=b)
-            elif (m["past"] or m["pastn2"]) and pub_year:
+            elif k == "now":
+                if published:
+                    p = stock_period(published, pos=b)
+            elif k == "since":
+                if pub_year:
+                    if m["since"].startswith("去年"):
+                        p = Period(dt.date(pub_year - 1, 1, 1), month_end(pub_year, published.month),
+                                   f"{pub_year - 1}-01..{pub_year}-{published.month:02d}", pos=b)
+                    else:
+                        p = months_period(pub_year, 1, published.month, pos=b)
+            elif pub_year:  # past, pastn2
                 n = _cn_int(m["pastn"] or m["pastn2"])
                 if 1 <= n <= 30:
                     p = Period(dt.date(pub_year - n, 1, 1), dt.date(pub_year - 1, 12, 31),
