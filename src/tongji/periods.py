@@ -90,8 +90,17 @@ def _patterns():
     this_year = "|".join(sorted(v["this_year"], key=len, reverse=True))
     last_year = "|".join(sorted(v["last_year"], key=len, reverse=True))
     plans = "|".join(v["plans"])
+    # where a match can start, checked first at every position of a window: a digit only
+    # before 年, 月 or a range (2021年, 3月, 1-2月); a numeral only before 月, 季, 年 or 五
+    # (三月, 十四五); one of the characters the other words start with; 年 only in 年初 and
+    # in the words of the vocabulary that start with it (年内), as for a digit. Each branch
+    # starts with a character or a class, which re checks without entering the branch.
+    starts = (r"\d\d?(?:\d\d)?[年月至到\-—~－]|[截到今本当去上前全目现第下过近]|年初"
+              r"|[一二三四五六七八九两十][一二三四五六七八九两十]{0,2}(?:月|季|个月|年|五)")
+    starts += "".join("|" + regex.escape(w) for w in (*v["halves"], *v["this_year"], *v["last_year"], *v["plans"])
+                      if regex.match(r"[\d年]", w) and not regex.match(starts, w))
     pat = _re(
-        r"(?=[\d截到今本年当去上前全目现第下过近]|[一二三四五六七八九两十]{1,3}(?:月|季|个月|年|五))"
+        rf"(?={starts})"
         rf"(?P<asof>截至|截止|截止到|到)?(?:"
         rf"(?P<plan>(?:{plans}))(?:”|\")?(?:期间|时期|以来|末|规划期)"
         rf"|{_year('half')}?(?P<half>{halves})"
