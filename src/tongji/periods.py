@@ -71,13 +71,9 @@ def as_stock(p: Period) -> Period:
     return Period(None, p.end, f"..{p.end.isoformat()}", stock=True, pos=p.pos)
 
 
-def _year(alt: str) -> str:
-    """An optional year before a month or a half (2021年, 今年): groups y_<alt> and ry_<alt>,
-    one pair for each alternative that takes a year (re wants every group name once)."""
-    return rf"(?:(?P<y_{alt}>(?:19|20)\d{{2}})年|(?P<ry_{alt}>今年|去年|上年|本年|当年))"
-
-
-_WITH_YEAR = ("half", "firstn", "m1", "m", "mo")
+# a year before a half or a month (2021年, 今年)
+YEAR = r"(?:(?P<y>(?:19|20)\d{2})年|(?P<ry>今年|去年|上年|本年|当年))"
+_WITH_YEAR = ("half", "firstn", "range", "day", "month")
 
 
 CNM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
@@ -90,6 +86,8 @@ def _patterns():
     this_year = "|".join(sorted(v["this_year"], key=len, reverse=True))
     last_year = "|".join(sorted(v["last_year"], key=len, reverse=True))
     plans = "|".join(v["plans"])
+    if any(regex.match(YEAR, w) for w in v["halves"]):
+        raise ValueError("a half may not start with a year: the pattern tries the year once")
     # where a match can start, checked first at every position of a window: a digit only
     # before 年, 月 or a range (2021年, 3月, 1-2月); a numeral only before 月, 季, 年 or 五
     # (三月, 十四五); one of the characters the other words start with; 年 only in 年初 and
@@ -103,11 +101,17 @@ def _patterns():
         rf"(?={starts})"
         rf"(?P<asof>截至|截止|截止到|到)?(?:"
         rf"(?P<plan>(?:{plans}))(?:”|\")?(?:期间|时期|以来|末|规划期)"
-        rf"|{_year('half')}?(?P<half>{halves})"
-        rf"|{_year('firstn')}?前(?P<firstn>{CNM})个?月"
-        rf"|{_year('m1')}?(?P<m1>{CNM})(?:月份?)?(?:至|到|-|—|~|－)(?P<m2>{CNM})月(?:份)?(?P<mend>底|末)?"
-        rf"|{_year('m')}?(?P<m>{CNM})月(?:份)?(?P<d>\d{{1,2}})[日号]"
-        rf"|{_year('mo')}?(?P<mo>{CNM})月(?:份)?(?P<moend>底|末|初)?"
+        # the alternatives that take a year share one, tried once: where it matches none of
+        # them matches without it, so trying each with and then all without finds what trying
+        # each with and without would
+        rf"|{YEAR}?(?:"
+        rf"(?P<half>{halves})"
+        rf"|前(?P<firstn>{CNM})个?月"
+        # a month, then a range (1-2月), a day (2月27日) or nothing (3月份, 3月底): its number
+        # is matched once, as only the longest can be followed by 月, 至, 到 or a dash
+        rf"|(?P<mo>{CNM})(?:(?:月份?)?(?:至|到|-|—|~|－)(?P<m2>{CNM})月(?:份)?(?P<mend>底|末)?"
+        rf"|月(?:份)?(?P<d>\d{{1,2}})[日号]"
+        rf"|月(?:份)?(?P<moend>底|末|初)?))"
         rf"|(?P<yo>(?:19|20)\d{{2}})年(?P<yend>底|末|初)?(?!度|代)"
         rf"|(?P<ty>{this_year})(?P<tyend>以来|底|末)?"
         rf"|(?P<ly>{last_year})(?P<lyend>底|末)?"
@@ -119,10 +123,11 @@ def _patterns():
         rf")"
     )
     comp = tuple(v["comparison_before"])
-    # the alternative a match took, named by its first group (half, m1, yo …), read from the
-    # last group it closed (m.lastindex): every group but asof belongs to one alternative
-    key = {"m2": "m1", "mend": "m1", "d": "m", "moend": "mo", "yend": "yo", "tyend": "ty",
-           "lyend": "ly", "pastn": "past"}
+    # the alternative a match took, named after its first group (half, yo …) or its form
+    # (range, day, month), read from the last group it closed (m.lastindex): every group but
+    # asof and the year belongs to one alternative, and the year is never the last
+    key = {"m2": "range", "mend": "range", "d": "day", "mo": "month", "moend": "month",
+           "yend": "yo", "tyend": "ty", "lyend": "ly", "pastn": "past"}
     names = {i: g for g, i in pat.groupindex.items()}
     kind = tuple(key.get(names.get(i), names.get(i)) for i in range(pat.groups + 1))
     return pat, comp, kind
@@ -193,7 +198,7 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
         k = kind[m.lastindex]
         y = None
         if k in _WITH_YEAR:
-            y, ry = m.group("y_" + k, "ry_" + k)
+            y, ry = m.group("y", "ry")
             y = int(y) if y else None
             if ry and pub_year:
                 y = pub_year - 1 if ry in ("去年", "上年") else pub_year
@@ -215,23 +220,23 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
                 yy = y or default_year(n, b)
                 if yy and 1 <= n <= 12:
                     p = months_period(yy, 1, n, pos=b)
-            elif k == "m1":
-                m1, m2 = _cn_int(m["m1"]), _cn_int(m["m2"])
+            elif k == "range":
+                m1, m2 = _cn_int(m["mo"]), _cn_int(m["m2"])
                 yy = y or default_year(m2, b)
                 if yy and 1 <= m1 <= m2 <= 12:
                     p = months_period(yy, m1, m2, pos=b)
                     if asof or m["mend"]:
                         p = stock_period(month_end(yy, m2), pos=b)
-            elif k == "m":
+            elif k == "day":
                 # a dated event: the nearest such day up to the publication date
-                mm, dd = _cn_int(m["m"]), int(m["d"])
+                mm, dd = _cn_int(m["mo"]), int(m["d"])
                 yy = y or (pub_year if not published or mm <= published.month else pub_year - 1) or cur_year
                 if yy and 1 <= mm <= 12:
                     if asof:
                         p = stock_period(dt.date(yy, mm, dd), pos=b)
                     else:
                         p = months_period(yy, mm, mm, pos=b, event=True)
-            elif k == "mo":
+            elif k == "month":
                 yy = y or cur_year
                 mm = _cn_int(m["mo"])
                 if yy and 1 <= mm <= 12:
