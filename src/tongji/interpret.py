@@ -42,7 +42,8 @@ _PUNCT = "“”‘’\"'「」《》()（）[]【】·—-、 "
 class Words(tuple):
     """A word list, longest first, with its patterns compiled once (as tries): ``any_re``
     finds any of the words (the longest of those that start first), ``end_re`` the longest
-    one a text ends with; ``ending(s)`` does that faster."""
+    one a text ends with; ``ending(s)`` does that faster. ``last_chars``: the characters the
+    words end with (a text that ends with none of them ends with no word)."""
 
     def __new__(cls, words):
         self = super().__new__(cls, sorted(set(words), key=lambda w: (-len(w), w)))
@@ -54,6 +55,7 @@ class Words(tuple):
         # ends where the first occurrence of any word ends (see first_end)
         minimal = [w for w in self if not any(o != w and o in w for o in self)]
         self.minimal_re = _re("|".join(regex.escape(w) for w in minimal) or "(?!)")
+        self.last_chars = frozenset(w[-1] for w in self)
         return self
 
     def ending(self, s: str) -> str | None:
@@ -61,6 +63,8 @@ class Words(tuple):
         if "\n" in s:  # $ also matches before a final line break
             m = self.end_re.search(s)
             return m.group() if m else None
+        if not s or s[-1] not in self.last_chars:
+            return None
         m = self.reversed_re.match(s[::-1])
         return m.group()[::-1] if m else None
 
@@ -190,16 +194,17 @@ def home_places(text: str, place: str | None, cps: np.ndarray | None = None) -> 
 
 # ---------------------------------------------------------------- helpers
 
-def _strip(phrase: str) -> str:
-    """A lead-in phrase without times, connectives and verbs at its ends."""
-    v = _vocab()
+def _strip(phrase: str, v) -> str:
+    """A lead-in phrase without times, connectives and verbs at its ends (a place at its
+    front goes too, unless it is all there is)."""
     p = _strip_time(phrase).strip(_PUNCT)
     lead_re = v["strip_lead"].any_re
     tail = v["strip_tail"]
     place_re = v["places"].any_re
     while p:
-        m = lead_re.match(p) or place_re.match(p)
-        if m and m.end() < len(p) or m and lead_re.match(p):
+        lead = lead_re.match(p)
+        m = lead or place_re.match(p)
+        if m and (lead or m.end() < len(p)):
             p = p[m.end():].lstrip(_PUNCT)
             continue
         w = tail.ending(p)
@@ -207,9 +212,6 @@ def _strip(phrase: str) -> str:
             p = p[: -len(w)].rstrip(_PUNCT)
             continue
         break
-    place = place_re.match(p)
-    if place and len(p) > place.end():
-        p = p[place.end():]
     return p.strip(_PUNCT)
 
 
@@ -285,8 +287,8 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
                     _negate(f)
             same_part = same_sentence and not _SEMICOLON.search(text, prev.end, f.start)
             _metric_subject(f, lead, clause, text, c0, prev if same_part else None, places, v)
-            k = text.rfind("其中", s0, f.start)
             if f.unit == "count" and f.metric_text:
+                k = text.rfind("其中", s0, f.start)
                 if k >= 0 and parent is not None and parent.counted == f.counted and parent.metric_text \
                         and f.counted and parent.metric_text.endswith(f.counted) and f.metric_text.endswith(f.counted) \
                         and len(parent.metric_text) > len(f.counted) and parent.end < k:
@@ -304,7 +306,7 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
             _period(f, periods, first_event, published, lead, cues,
                     prev if same_sentence else None, v, positions)
             _status(f, cues, lead, published, v,
-                    prev_status if text[s0:f.start].lstrip().startswith(("其中", "包括")) else None)
+                    prev_status if cues.part_from <= f.start else None)
             if f.unit != "rank" or prev_sent != (s0, s1):
                 prev = f
             prev_sent, prev_status = (s0, s1), f.status
@@ -341,38 +343,42 @@ def _measure(f: Figure, lead: str, clause: str, v) -> None:
     if unit == "times":
         f.measure = "multiple"
         return
-    tail = lead[-12:]
     if unit == "percentage_point":
         f.measure = "level" if _has_any(lead, v["contrib"]) else "pp_change"
-        if v["decline"].ending(lead.rstrip("了")) or _re(r"(?:下降|回落|降低|低|减少)了?$").search(lead):
+        if v["decline"].ending(lead.rstrip("了")) or _PP_DOWN.search(lead):
             _negate(f)
         return
     if unit in ("percent", "permille"):
-        core = tail.rstrip("了为达到是约近")
-        if _re(r"率(?:为|达到?|是)?$").search(lead) and not v["growth_rate"].ending(core):
+        core = lead[-12:].rstrip("了为达到是约近")
+        if _RATE_END.search(lead) and not v["growth_rate"].ending(core):
             f.measure = "rate"
         elif _has_any(lead, v["share"]):
-            f.measure = "rate" if _re(r"占.{0,8}(?:目标|计划|任务)").search(lead) else "share"
-        elif v["growth"].ending(core) or _re(r"(?:增长|增速|增幅|下降|同比)\w{0,3}$").search(core):
+            f.measure = "rate" if _OF_PLAN_SHARE.search(lead) else "share"
+        elif v["growth"].ending(core) or _GROWTH_END.search(core):
             f.measure = "growth"
-            if _re(r"(?:下降|减少|下跌|回落|下滑|降低)[了为]?$").search(lead):
+            if _DOWN_END.search(lead):
                 _negate(f)
         elif ("完成" in lead and ("计划" in lead or "任务" in lead or "目标" in lead)) or \
                 _OF_TARGET.search(lead):
             f.measure = "rate"  # 完成全年计划的107%, 为预算的102.3%: completion of a target
         else:
-            f.measure = "level" if not _re(r"增长|增速|增幅|下降").search(lead[-6:]) else "growth"
+            f.measure = "level" if not _GROWTH_WORD.search(lead[-6:]) else "growth"
         return
-    w = v["change"].ending(_NOT_HAN_END.sub("", _strip_time(lead))[-8:]) if lead else None
     change_in_lead = None
     if "增" in clause or "减" in clause or "新落地" in clause or "入库" in clause:
         for change_in_lead in _CHANGE_WORD.finditer(clause):
             pass
-    if change_in_lead and not _re(r"(?:总数|总量|累计|达到|共有)").search(lead[change_in_lead.end():]):
+    if change_in_lead and not _TOTAL_WORD.search(lead[change_in_lead.end():]):
         f.measure = "change"
         if change_in_lead.group() == "减少":
             _negate(f)
-    elif w:
+        return
+    # a change word the lead-in ends with once its times are taken out (its characters are
+    # the lead-in's: without a change word's last character, there is none)
+    change = v["change"]
+    w = change.ending(_NOT_HAN_END.sub("", _strip_time(lead))[-8:]) \
+        if not change.last_chars.isdisjoint(lead) else None
+    if w:
         f.measure = "change"
         if w in ("减少", "减"):
             _negate(f)
@@ -380,6 +386,13 @@ def _measure(f: Figure, lead: str, clause: str, v) -> None:
         f.measure = "level"
 
 
+_PP_DOWN = _re(r"(?:下降|回落|降低|低|减少)了?$")
+_RATE_END = _re(r"率(?:为|达到?|是)?$")
+_OF_PLAN_SHARE = _re(r"占.{0,8}(?:目标|计划|任务)")
+_GROWTH_END = _re(r"(?:增长|增速|增幅|下降|同比)\w{0,3}$")
+_DOWN_END = _re(r"(?:下降|减少|下跌|回落|下滑|降低)[了为]?$")
+_GROWTH_WORD = _re(r"增长|增速|增幅|下降")
+_TOTAL_WORD = _re(r"(?:总数|总量|累计|达到|共有)")
 _NOT_HAN_END = _re(r"[^\p{Han}]+$")
 _CHANGE_WORD = _re(r"(?:新增|净增|增加(?!值|到|至)|减少(?!到|至)|新落地|调增|入库)")
 
@@ -404,11 +417,14 @@ _CONDITION = _re(
 _GAP = _re(r"(?:增速|增幅)?比.{0,16}?(?:加快|提高|回落|放缓|下降|上升|高|低)了?$")
 
 
+def _is_noisy(s: str) -> bool:
+    """Whether s may hold a dateline or a report's 报告指出 (see _lead_noise)."""
+    return "记者" in s or "本报讯" in s or "报告指出" in s
+
+
 def _lead_noise(s: str) -> str:
     """s without a dateline (本报讯 记者 …) or a report's 报告指出 at its front."""
-    if "记者" in s or "本报讯" in s or "报告指出" in s:
-        return _LEAD_NOISE.sub("", s)
-    return s
+    return _LEAD_NOISE.sub("", s) if _is_noisy(s) else s
 
 
 _NP_AFTER = _re(r"(?:“[^”]{0,10}”|[\p{Han}A-Za-z])+")
@@ -424,7 +440,7 @@ _INVEST = ("总投资", "计划总投资", "完成投资", "投资", "产值", "
 
 def _np_after(text: str, pos: int) -> str:
     """The noun phrase right after pos (5万亩土地规模整治项目 -> 土地规模整治项目)."""
-    m = _NP_AFTER.match(text, pos, min(len(text), pos + 24))
+    m = _NP_AFTER.match(text, pos, pos + 24)
     if not m:
         return ""
     np_ = m.group()
@@ -452,7 +468,9 @@ def _metric_subject(f: Figure, lead: str, clause: str, text: str, clause_start: 
             subject = places["city"]
         elif _has_any(scope, v["province"]):
             subject = places["province"]
-    phrase = _lead_noise(lead)
+    # the lead-in is the end of the clause: no dateline in the clause, none in the lead-in
+    noisy = _is_noisy(clause)
+    phrase = _lead_noise(lead) if noisy else lead
     # 为企业融通资金: who benefits is not who the figure describes
     beneficiary = phrase.lstrip(_PUNCT).startswith(_BENEFICIARY)
     share_phrase = f.measure == "share" and "占" in phrase
@@ -472,7 +490,7 @@ def _metric_subject(f: Figure, lead: str, clause: str, text: str, clause_start: 
         metric = phrase[phrase.index("占"):].rstrip("的").strip(_PUNCT)
         metric = _re(r"(?:比例|比重)?(?:达到|达|为)?$").sub("", metric)
     else:
-        metric = _strip(phrase)
+        metric = _strip(phrase, v)
     after = _after_unit(text, f)
     np_after = _np_after(text, after) if f.unit not in ("percent", "permille", "percentage_point") else ""
     if prev is not None and prev.approx in ("at_least", "at_most") and text[prev.end:f.start] == lead \
@@ -552,7 +570,7 @@ def _metric_subject(f: Figure, lead: str, clause: str, text: str, clause_start: 
         m = _SECTOR.match(metric) if metric and metric.endswith(_SECTOR_AMOUNTS) else None
         if m and m.group(1) not in v["not_sectors"]:
             subject = m.group(1)  # 高新技术产业增加值: the sector is the subject
-    head_of_clause = _lead_noise(clause).lstrip(_PUNCT)
+    head_of_clause = (_lead_noise(clause) if noisy else clause).lstrip(_PUNCT)
     anaphor = _ANAPHOR.match(head_of_clause) if head_of_clause.startswith(("该", "此", "这", "公司", "集团")) \
         else None
     if anaphor:
@@ -576,6 +594,8 @@ _SECTOR = _re(r"^(\p{Han}{2,10}?(?:产业|行业|服务业|制造业|工业|农�
 
 def _catalogue_suffix(metric: str) -> str | None:
     """The longest catalogue alias (3 characters or more) that metric ends with."""
+    if not metric:
+        return None
     m = _alias_suffix_re().match(metric[::-1])
     return m.group()[::-1] if m else None
 
@@ -612,6 +632,11 @@ class _Cues:
         self.expected_not = v["expected_not"].first_end(self.masked)
         self.event = v["event"].first_end(sentence)
         self.forecast = v["forecast"].first_end(sentence)
+        # a sentence opening with 其中 or 包括 lists parts of the one before: from where that
+        # word ends, its figures keep the status of the figure before
+        opening = sentence.lstrip()
+        at = s0 + len(sentence) - len(opening)
+        self.part_from = at + 2 if opening.startswith(("其中", "包括")) else _NEVER
 
     def before(self, pos: int) -> str:
         """The masked sentence up to clean offset pos."""
@@ -620,8 +645,7 @@ class _Cues:
 
 def _period(f: Figure, periods: list[Period], first_event: Period | None, published: dt.date | None,
             lead: str, cues: _Cues, prev: Figure | None, v, positions: list[int]) -> None:
-    if f.metric_text and f.metric_text.endswith(v["static"]) and \
-            not _re(r"新增|增加|减少|完成|实现").search(lead):
+    if f.metric_text and f.metric_text.endswith(v["static"]) and not _ADDED.search(lead):
         return  # a static attribute (占地面积, 建筑面积) has no period
     if f.metric_text and f.metric_text.endswith("总投资") and f.subject and \
             f.subject.endswith(("园", "城", "公司", "基地", "中心", "小镇", "综合体")) and "项目" not in f.subject:
@@ -643,16 +667,20 @@ def _period(f: Figure, periods: list[Period], first_event: Period | None, publis
         return
     if cues.forecast <= cut:
         return  # a forecast for an unspecified future
-    multi_year = cur.start is not None and cur.end is not None and cur.end.year > cur.start.year
-    if not cur.stock and not multi_year and v["stock"].any_re.search(lead):
-        cur = as_stock(cur)
+    if not cur.stock and v["stock"].any_re.search(lead):
+        multi_year = cur.start is not None and cur.end is not None and cur.end.year > cur.start.year
+        if not multi_year:
+            cur = as_stock(cur)
     f.period, f.period_start, f.period_end = cur.label, cur.start, cur.end
+
+
+_ADDED = _re(r"新增|增加|减少|完成|实现")  # what was added to a static attribute has a period
 
 
 def _status(f: Figure, cues: _Cues, lead: str, published: dt.date | None, v,
             inherited: str | None) -> None:
     status = inherited or "actual"
-    if _has_any(lead, v["actual"]):
+    if v["actual"].any_re.search(lead):
         f.status = "actual"
         return
     cut = f.start - cues.s0
