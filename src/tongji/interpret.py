@@ -254,6 +254,7 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
     sent_start, sent_end = _spans(cps, _SENT_END, starts, ends, 200)
     clause_start, _ = _spans(cps, _CLAUSE_END, starts, ends, 60)
     carry_year: int | None = None
+    pub_year = year_period(published.year) if published else None
     for ai, members in by_art.items():
         art = arts[ai]
         periods = scan(text, art.start, art.end, published, context_year=carry_year)
@@ -303,7 +304,7 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
                         f.metric_id = metric_id_of(f.metric_text)
                 elif k < 0:
                     parent = f
-            _period(f, periods, first_event, published, lead, cues,
+            _period(f, periods, first_event, pub_year, lead, cues,
                     prev if same_sentence else None, v, positions)
             _status(f, cues, lead, published, v,
                     prev_status if cues.part_from <= f.start else None)
@@ -617,6 +618,11 @@ def _after_unit(text: str, f: Figure) -> int:
     return pos
 
 
+def _dots(m) -> str:
+    """As many dots as m has characters."""
+    return "·" * len(m.group())
+
+
 class _Cues:
     """Where the words that set a figure's period and status first end in a sentence, so that
     each figure of the sentence asks only whether they end before it."""
@@ -625,11 +631,12 @@ class _Cues:
         self.span = (s0, s1)
         sentence = text[s0:s1]
         # 计划的, 工作计划: words holding a cue that are not one
-        self.masked = v["plan_not"].any_re.sub(lambda m: "·" * len(m.group()), sentence)
+        self.masked = v["plan_not"].any_re.sub(_dots, sentence)
         self.s0 = s0
         self.plan = v["plan"].first_end(self.masked)
         self.expected = v["expected"].first_end(self.masked)
-        self.expected_not = v["expected_not"].first_end(self.masked)
+        # (only asked where an expected word is)
+        self.expected_not = v["expected_not"].first_end(self.masked) if self.expected < _NEVER else _NEVER
         self.event = v["event"].first_end(sentence)
         self.forecast = v["forecast"].first_end(sentence)
         # a sentence opening with 其中 or 包括 lists parts of the one before: from where that
@@ -643,8 +650,11 @@ class _Cues:
         return self.masked[: pos - self.s0]
 
 
-def _period(f: Figure, periods: list[Period], first_event: Period | None, published: dt.date | None,
+def _period(f: Figure, periods: list[Period], first_event: Period | None, pub_year: Period | None,
             lead: str, cues: _Cues, prev: Figure | None, v, positions: list[int]) -> None:
+    """The period of f: that of the last time expression before it in its article, but for
+    the cases below; with none before it, the article's first event or pub_year (the year of
+    publication, as a period)."""
     if f.metric_text and f.metric_text.endswith(v["static"]) and not _ADDED.search(lead):
         return  # a static attribute (占地面积, 建筑面积) has no period
     if f.metric_text and f.metric_text.endswith("总投资") and f.subject and \
@@ -662,7 +672,7 @@ def _period(f: Figure, periods: list[Period], first_event: Period | None, publis
     if first_event is not None and cues.event <= cut:
         cur = first_event  # 此次集中开工的27个项目: the event the article reports
     if cur is None:
-        cur = first_event or (year_period(published.year) if published else None)
+        cur = first_event or pub_year
     if cur is None:
         return
     if cues.forecast <= cut:
