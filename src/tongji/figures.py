@@ -20,7 +20,7 @@ import regex
 from .textclean import compiled as _re
 
 from .numbers import multiplier, parse_arabic, parse_chinese
-from .units import UnitInfo, lexicon, to_float, unit_table
+from .units import lexicon, to_float, unit_table
 
 AR = r"(?:\d{1,3}(?:[,，]\d{3})+(?![\d])|\d+)(?:\.\d+)?"
 AR_AFTER_FIRST = r"(?:\d{0,2}(?:[,，]\d{3})+(?![\d])|\d*)(?:\.\d+)?"  # AR without its first digit
@@ -108,7 +108,7 @@ def _rules():
     seps = "|".join(map(regex.escape, _CONNECTORS))
     connector = _re(rf"(?P<num>(?<![\d.A-Za-z]){AR})(?P<mult>[万亿千百]{{0,2}})(?P<sep>{seps})$")
     return {
-        "units": units, "main": main, "percent_words": percent_words, "rank": rank,
+        "main": main, "percent_words": percent_words, "rank": rank,
         "ratio": ratio, "top": top,
         # where a match of top or ratio may lie: the stretch around an anchor (see _near) up
         # to a character the pattern never contains, before and after; on regex, as they are,
@@ -118,7 +118,13 @@ def _rules():
         "ratio_anchor": regex.compile(r"\d[:：]\d"),
         "digit_run": (regex.compile(r"(?r)[^\d,，.:：]"), regex.compile(r"[^\d,，.:：]")),
         "before_approx": before_approx, "before_approx_re": before_approx_re, "phrase_re": phrase_re,
+        # the last character of a word before_approx_re finds, or a line break ($ matches before one)
+        "before_approx_last": frozenset(w[-1] for w in before_approx) | {"\n"},
+        "unit_rows": {s: (u.code, u.factor, _RULE_OF_KIND.get(u.kind, "quantity")) for s, u in units.items()},
         "not_before": not_before, "not_after": not_after, "connector": connector,
+        # the value of every run the main pattern's mult group can match (one to three characters)
+        "multipliers": {run: multiplier(run) for run in map("".join, itertools.chain.from_iterable(
+            itertools.product("十百千万亿", repeat=n) for n in (1, 2, 3)))},
         "not_before_last": frozenset(w[-1] for w in not_before),
         "not_after_first": frozenset(w[0] for w in not_after),
         "inner": lex["approx"]["inner"], "after": lex["approx"]["after"],
@@ -153,6 +159,8 @@ def trie_pattern(words) -> str:
 
 
 def _num_value(num: str) -> Decimal:
+    if num.isdecimal():
+        return Decimal(num)  # digits alone, most numbers: parse_arabic would find no comma to drop
     if num[0].isdigit() or num[0] == "-":
         return parse_arabic(num)
     return parse_chinese(num)
@@ -336,7 +344,6 @@ _RULE_OF_KIND = {"money": "money", "percent": "percent", "count": "count", "time
 def find(text: str) -> list[Figure]:
     """All figures of a clean text, in order, with clean offsets."""
     rules = _rules()
-    units: dict[str, UnitInfo] = rules["units"]
     in_phrase = bytearray(len(text) + 1)  # characters inside a slogan or a name with numerals
     for m in rules["phrase_re"].finditer(text):
         in_phrase[m.start():m.end()] = b"\x01" * (m.end() - m.start())
@@ -394,6 +401,9 @@ def find(text: str) -> list[Figure]:
     # the hot loop: a few thousand matches a page, so the rules it needs are bound once
     inner, after = rules["inner"], rules["after"]
     before_approx, before_approx_re = rules["before_approx"], rules["before_approx_re"]
+    multipliers, before_approx_last = rules["multipliers"], rules["before_approx_last"]
+    # per unit as written: its output code, its factor to that unit and the rule of its kind
+    unit_rows = rules["unit_rows"]
     for m in rules["main"].finditer(text):
         a, b = m.span()
         if occupied.find(1, a, b) >= 0:
@@ -407,20 +417,20 @@ def find(text: str) -> list[Figure]:
         except (ValueError, ArithmeticError):
             continue
         if mult:
-            val *= multiplier(mult)
-        unit = units[unit_s]
+            val *= multipliers[mult]
+        code, factor, rule = unit_rows[unit_s]
         approx = after[post] if post else inner[in1 or in2] if in1 or in2 else None
-        if approx is None:
+        if approx is None and a and text[a - 1] in before_approx_last:
             am = before_approx_re.search(text, max(0, a - 4), a)  # as _approx_before
             approx = before_approx[am.group()] if am else None
-        exact = val * unit.factor
+        exact = val * factor
         # the span is the number and its unit with 余/多 but without 左右/以上/以下
         end = b if post in ("多", "余") else unit_end
-        fig = Figure(a, end, "", to_float(exact), unit.code, num, (mult or "") + unit_s,
-                     _RULE_OF_KIND.get(unit.kind, "quantity"), approx=approx, decimal=exact)
-        if unit.code == "count":
-            fig.counted = _counted(text, a, b, unit_s)
-        found.append(fig)
+        counted = _counted(text, a, b, unit_s) if code == "count" else None
+        # positional, as keywords cost a third of the call: ..., approx, counted, group, role,
+        # decimal; float is to_float without the call
+        found.append(Figure(a, end, "", float(exact), code, num, (mult or "") + unit_s, rule,
+                            approx, counted, None, None, exact))
         occupied[a:b] = b"\x01" * (b - a)
 
     # 百分之十五 (a page without 分之 has none: skip the scan)
