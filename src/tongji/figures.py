@@ -132,7 +132,7 @@ def _rules():
         "verbs": frozenset(lex.get("verbs", [])),
         "durations": {k: tuple(v) for k, v in lex["durations"].items()},
         "heads_rev_re": _re(trie_pattern(w[::-1] for w in lex.get("count_heads", []))),
-        "count_tail_re": _re(trie_pattern(lex.get("count_tail_words", [])) + r"\Z"),
+        "count_tail_rev_re": _re(trie_pattern(w[::-1] for w in lex.get("count_tail_words", []))),
         "count_tail_last": frozenset(w[-1] for w in lex.get("count_tail_words", [])),
     }
 
@@ -166,7 +166,6 @@ def _num_value(num: str) -> Decimal:
     return parse_chinese(num)
 
 
-_HAN_BEFORE = _re(r"\p{Han}{1,16}\Z")
 _HAN_RUN = _re(r"(?:“[^”]{0,8}”|\p{Han})+")
 _COUNTED_CUT = _re(
     r"(?:的|和|与|及|等|在|从|为|是|已|被|将|中|内|完成|实现|进行|涉及|纷纷|全部|正在|获得|享受|入驻|受益"
@@ -177,24 +176,27 @@ SELF_COUNTED = ("人次", "剂次", "批次", "批", "车次", "架次", "户次
                 "标箱", "标准箱", "股")
 
 
-def _best_head(run: str, at_end: bool) -> str | None:
+# what a count names itself: a person for 人, 名, 位; the classifier for the rest
+_SELF_NAMED = dict.fromkeys(PERSON_CLASSIFIERS, "人") | {c: c for c in SELF_COUNTED}
+_HAN_LEAD = _re(r"\p{Han}{1,16}")
+_NOT_IN_TAIL = frozenset("全本该我各省市县区乡镇村年月日和与及个家")  # in no last two characters taken as a noun
+
+
+def _best_head(run: str) -> str | None:
     """The counted noun in a run of Han characters: the known head noun that ends last
-    (乡镇敬老院 -> 敬老院); with at_end, only a head the run ends with."""
+    (乡镇敬老院 -> 敬老院)."""
     # on the reversed run, the first head found is the one that ends last, the longest of
     # those that end there (the trie prefers longer words)
-    rev = run[::-1]
-    pat = _rules()["heads_rev_re"]
-    m = pat.match(rev) if at_end else pat.search(rev)
+    m = _rules()["heads_rev_re"].search(run[::-1])
     return m.group()[::-1] if m else None
 
 
 def _counted(text: str, start: int, end: int, classifier: str) -> str | None:
     """The noun a count counts: after the classifier (75个项目), else before the number
     (重点项目75个); None when the text does not say (filled from a neighbour later)."""
-    if classifier in PERSON_CLASSIFIERS:
-        return "人"
-    if classifier in SELF_COUNTED:
-        return classifier
+    named = _SELF_NAMED.get(classifier)
+    if named:
+        return named
     m = _HAN_RUN.match(text, end, end + 16)
     if m:
         run = m.group()
@@ -202,32 +204,36 @@ def _counted(text: str, start: int, end: int, classifier: str) -> str | None:
             run = _re(r"[“”]").sub("", run)
         cut = _COUNTED_CUT.search(run)
         run = run[: cut.start()] if cut else run
-        head = _best_head(run[:10], at_end=False) if run else None
+        head = _best_head(run[:10]) if run else None
         if head:
             return head
-    han = _HAN_BEFORE.search(text, max(0, start - 16), start)
-    before = _strip_tail_words(han.group()) if han else ""
-    if before:
-        head = _best_head(before, at_end=True)
-        if head:
-            return head
-        tail = before[-2:]
-        if classifier != "户" and len(tail) == 2 and tail not in _rules()["verbs"] \
-                and not _re(r"[全本该我各省市县区乡镇村年月日和与及个家]").search(tail):
+    # the Han characters just before the number, read backwards from it (reversed, the
+    # words looked for at the run's end are at its start: a match, not a search)
+    m = _HAN_LEAD.match(text[max(0, start - 16):start][::-1])
+    rev = _strip_tail_words(m.group()) if m else ""
+    if rev:
+        rules = _rules()
+        h = rules["heads_rev_re"].match(rev)  # a known head the run ends with
+        if h:
+            return h.group()[::-1]
+        tail = rev[1::-1]  # else its last two characters, unless a verb or a word like 全, 省, 个
+        if classifier != "户" and len(tail) == 2 and tail not in rules["verbs"] \
+                and tail[0] not in _NOT_IN_TAIL and tail[1] not in _NOT_IN_TAIL:
             return tail
     return None
 
 
-def _strip_tail_words(s: str) -> str:
-    """s without the words that may stand between a noun and its count (累计, 共, 达 …)."""
+def _strip_tail_words(rev: str) -> str:
+    """A run read backwards without the words that may stand between a noun and its count
+    (累计, 共, 达 …), which it starts with."""
     rules = _rules()
-    pat, last = rules["count_tail_re"], rules["count_tail_last"]
-    while s and s[-1] in last:  # no word ends with any other character
-        m = pat.search(s)
+    pat, last = rules["count_tail_rev_re"], rules["count_tail_last"]
+    while rev and rev[0] in last:  # no word ends with any other character
+        m = pat.match(rev)
         if not m:
             break
-        s = s[: m.start()]
-    return s
+        rev = rev[m.end():]
+    return rev
 
 
 def _approx_before(text: str, start: int, rules) -> str | None:
