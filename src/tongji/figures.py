@@ -107,6 +107,7 @@ def _rules():
     not_after = tuple(lex["not_figures"]["after"])
     seps = "|".join(map(regex.escape, _CONNECTORS))
     connector = _re(rf"(?P<num>(?<![\d.A-Za-z]){AR})(?P<mult>[万亿千百]{{0,2}})(?P<sep>{seps})$")
+    assert all(len(c) == 1 for c in _CONNECTORS)
     return {
         "main": main, "percent_words": percent_words, "rank": rank,
         "ratio": ratio, "top": top,
@@ -122,6 +123,7 @@ def _rules():
         "before_approx_last": frozenset(w[-1] for w in before_approx) | {"\n"},
         "unit_rows": {s: (u.code, u.factor, _RULE_OF_KIND.get(u.kind, "quantity")) for s, u in units.items()},
         "not_before": not_before, "not_after": not_after, "connector": connector,
+        "connector_last": frozenset(_CONNECTORS) | {"\n"},  # connectors are single characters
         # the value of every run the main pattern's mult group can match (one to three characters)
         "multipliers": {run: multiplier(run) for run in map("".join, itertools.chain.from_iterable(
             itertools.product("十百千万亿", repeat=n) for n in (1, 2, 3)))},
@@ -435,7 +437,7 @@ def find(text: str) -> list[Figure]:
         counted = _counted(text, a, b, unit_s) if code == "count" else None
         # positional, as keywords cost a third of the call: ..., approx, counted, group, role,
         # decimal; float is to_float without the call
-        found.append(Figure(a, end, "", float(exact), code, num, (mult or "") + unit_s, rule,
+        found.append(Figure(a, end, text[a:end], float(exact), code, num, (mult or "") + unit_s, rule,
                             approx, counted, None, None, exact))
         occupied[a:b] = b"\x01" * (b - a)
 
@@ -451,7 +453,7 @@ def find(text: str) -> list[Figure]:
         unit = "percent" if m["kind"] == "百分之" else "permille"
         end = m.end("num")
         approx = rules["after"].get(m["post"]) if m["post"] else _approx_before(text, a, rules)
-        found.append(Figure(a, end, "", to_float(val), unit, m["num"], m["kind"], "percent",
+        found.append(Figure(a, end, text[a:end], to_float(val), unit, m["num"], m["kind"], "percent",
                             approx=approx, decimal=val))
         take(a, b)
 
@@ -461,8 +463,6 @@ def find(text: str) -> list[Figure]:
     found = _bare_partners(text, found, rules, groups)
     _link_neighbours(text, found, groups)
     _fill_counted(found)
-    for f in found:
-        f.text = text[f.start:f.end]
     return found
 
 
@@ -470,13 +470,14 @@ def _bare_partners(text: str, found: list[Figure], rules, groups) -> list[Figure
     """``3—5家``, ``分别为7和29个``: a bare number before a connector and a figure shares
     that figure's unit. Ranges link low and high ends."""
     out: list[Figure] = []
+    ends_connector = rules["connector_last"]
     for f in found:
-        if f.unit in ("rank", "ratio"):
+        # the character before the figure first: few are a connector (or a line break: the
+        # pattern's $ matches before one)
+        if not f.start or text[f.start - 1] not in ends_connector or f.unit in ("rank", "ratio"):
             out.append(f)
             continue
-        lo = max(0, f.start - 24)
-        m = rules["connector"].search(text[lo:f.start]) if text.endswith(_CONNECTORS + ("\n",), lo, f.start) \
-            else None
+        m = rules["connector"].search(text[max(0, f.start - 24):f.start])
         if m and not (out and out[-1].end > f.start - len(m.group())):
             num = m["num"]
             a = f.start - len(m.group())
@@ -492,7 +493,7 @@ def _bare_partners(text: str, found: list[Figure], rules, groups) -> list[Figure
                         val = val * _mult_of(f)
                     unit_info = unit_table().get(_unit_surface(f))
                     factor = unit_info.factor if unit_info else Decimal(1)
-                    partner = Figure(a, b, "", to_float(val * factor), f.unit, num, f.raw_unit,
+                    partner = Figure(a, b, text[a:b], to_float(val * factor), f.unit, num, f.raw_unit,
                                      f.rule, counted=f.counted, decimal=val * factor)
                     partner.group = f.group = next(groups)
                     if m["sep"] in _RANGE_SEP:
