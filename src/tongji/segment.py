@@ -33,36 +33,56 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
     return out
 
 
-def _is_headline(t: str) -> bool:
-    """Is the (stripped) paragraph t a headline?"""
-    return 2 <= len(t) <= 40 and t[-1] not in _END_PUNCT and not any(c in t for c in "。，,；;") and not _LEAD.match(t)
+def _is_lead(t: str) -> bool:
+    """Does the (stripped) paragraph t start with a lead (本报讯, 记者…报道)? Every lead of
+    _LEAD has 讯, 记者 or 新华社 in it: a paragraph without them is no lead, without a match."""
+    return ("讯" in t or "记者" in t or "新华社" in t) and _LEAD.match(t) is not None
+
+
+def _is_headline(t: str, lead: bool | None = None) -> bool:
+    """Is the (stripped) paragraph t a headline? lead: whether it starts with a lead, when
+    that is known."""
+    return 2 <= len(t) <= 40 and t[-1] not in _END_PUNCT \
+        and not ("。" in t or "，" in t or "," in t or "；" in t or ";" in t) \
+        and not (_is_lead(t) if lead is None else lead)
 
 
 def articles(text: str) -> list[Article]:
     """Split clean text into articles; every character belongs to exactly one."""
-    paras = paragraphs(text)
+    paras: list[int] = []  # where the paragraphs of paragraphs() start
+    bodies: list[str] = []  # and their text, stripped
+    pos = 0
+    for part in text.split("\n"):
+        body = part.strip()
+        if body:
+            paras.append(pos)
+            bodies.append(body)
+        pos += len(part) + 1
     if not paras:
         return [Article(0, 0, len(text), "")]
-    starts: list[tuple[int, str]] = []   # (clean offset, title)
-    pending: list[tuple[int, int]] = []  # headline paragraphs waiting for their body
-    bodies = [text[a:b].strip() for a, b in paras]
-    leads = [_LEAD.match(body) is not None for body in bodies]
-    heads = [_is_headline(body) for body in bodies]
+    leads = [_is_lead(body) for body in bodies]
+    heads = [_is_headline(body, lead) for body, lead in zip(bodies, leads)]
     # a short line with a comma is a subtitle when a lead or a headline follows it
     for i in range(len(paras) - 2, -1, -1):
         body = bodies[i]
         if not heads[i] and 2 <= len(body) <= 30 and body[-1] not in _END_PUNCT \
                 and "。" not in body and (heads[i + 1] or leads[i + 1]):
             heads[i] = True
-    for (a, b), is_head, is_lead in zip(paras, heads, leads):
+    starts: list[tuple[int, str]] = []  # (clean offset, title)
+    pending: list[str] = []  # headline paragraphs waiting for their body
+    pending_start = 0  # where the first of them starts
+    for a, body, is_head, is_lead in zip(paras, bodies, heads, leads):
         if is_head:
-            pending.append((a, b))
+            if not pending:
+                pending_start = a
+            pending.append(body)
             continue
-        if pending or is_lead:
-            title = " ".join(text[x:y].strip() for x, y in pending)
-            starts.append((pending[0][0] if pending else a, title))
-        pending = []
-    if not starts or starts[0][0] > paras[0][0]:
+        if pending:
+            starts.append((pending_start, " ".join(pending)))
+            pending = []
+        elif is_lead:
+            starts.append((a, ""))
+    if not starts or starts[0][0] > paras[0]:
         starts.insert(0, (0, ""))
     else:
         starts[0] = (0, starts[0][1])
