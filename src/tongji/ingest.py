@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import regex
 
-from .textclean import clean, codepoints, compiled
+from .textclean import clean, codepoints, in_chars
 
 MANIFEST_COLUMNS = ("path", "published", "place", "source")
 
@@ -100,12 +100,13 @@ def _plausibility(text: str) -> float:
     return float(_plausible_table()[np.minimum(cps, 0xFFFF)].mean())
 
 
-_CONTROL_RE = compiled("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")  # on re: a third of regex's time
+_CONTROL_CHARS = "".join(map(chr, (*range(0x00, 0x09), *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xFFFD)))
 
 
 def _controls(text: str) -> int:
-    """Control characters (other than line breaks and tabs) and U+FFFD in the first characters."""
-    return len(_CONTROL_RE.findall(text, 0, _CONTROL_SAMPLE))
+    """Control characters (other than line breaks and tabs) and U+FFFD in the first characters.
+    Counted with a table look-up of the code points: a third faster than re's findall."""
+    return int(np.count_nonzero(in_chars(codepoints(text[:_CONTROL_SAMPLE]), _CONTROL_CHARS)))
 
 
 _errors = threading.local()
