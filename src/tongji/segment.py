@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import regex
 
 _LEAD = regex.compile(r"^(?:■\s*)?(?:本报讯|本报记者|本报通讯员|记者|通讯员|新华社|本刊讯|[^\s，。]{0,6}讯[（(])")
+_LEAD_WORDS = ("讯", "记者", "新华社")  # every lead holds one (tests/test_segment.py checks)
 _END_PUNCT = "。！？!?；;：:”」』…)）"
 _SENT = regex.compile(r"[^。！？!?；;\n]*(?:[。！？!?；;]+[”’」』]?|\n|$)")
 
@@ -36,7 +37,7 @@ def paragraphs(text: str) -> list[tuple[int, int]]:
 def _is_lead(t: str) -> bool:
     """Does the (stripped) paragraph t start with a lead (本报讯, 记者…报道)? Every lead of
     _LEAD has 讯, 记者 or 新华社 in it: a paragraph without them is no lead, without a match."""
-    return ("讯" in t or "记者" in t or "新华社" in t) and _LEAD.match(t) is not None
+    return any(w in t for w in _LEAD_WORDS) and _LEAD.match(t) is not None
 
 
 def _is_headline(t: str, lead: bool | None = None) -> bool:
