@@ -472,8 +472,7 @@ def _metric_subject(f: Figure, lead: str, clause: str, text: str, clause_start: 
     # the lead-in is the end of the clause: no dateline in the clause, none in the lead-in
     noisy = _is_noisy(clause)
     phrase = _lead_noise(lead) if noisy else lead
-    # 为企业融通资金: who benefits is not who the figure describes
-    beneficiary = phrase.lstrip(_PUNCT).startswith(_BENEFICIARY)
+    lead_in = phrase  # (without a dateline)
     share_phrase = f.measure == "share" and "占" in phrase
     # growth words and comparisons are not part of the metric
     if "比" in phrase or "较" in phrase:
@@ -487,27 +486,29 @@ def _metric_subject(f: Figure, lead: str, clause: str, text: str, clause_start: 
     if "比" in phrase:
         # 增速比1—9月加快: the gap of a growth rate; the metric is the one that grows
         phrase = _GAP.sub("", phrase)
+    after = _after_unit(text, f)
+    np_after = _np_after(text, after) if f.unit == "count" else ""
     if share_phrase:
         metric = phrase[phrase.index("占"):].rstrip("的").strip(_PUNCT)
         metric = _re(r"(?:比例|比重)?(?:达到|达|为)?$").sub("", metric)
+    elif np_after and "的" not in phrase:
+        metric = np_after  # 确保今年105个重点项目 -> 重点项目: what a count counts
     else:
         metric = _strip(phrase, v)
-    after = _after_unit(text, f)
-    np_after = _np_after(text, after) if f.unit not in ("percent", "permille", "percentage_point") else ""
-    if prev is not None and prev.approx in ("at_least", "at_most") and text[prev.end:f.start] == lead \
-            and lead.startswith(("以上", "以下")) and metric.startswith(("以上", "以下")):
-        metric = text[prev.start:prev.end] + metric  # 10亿元以上项目36个: the class the threshold defines
-    if f.unit == "count" and np_after:
-        # 此次集中开工的27个项目 -> 集中开工项目; 确保今年105个重点项目 -> 重点项目
+        if prev is not None and prev.approx in ("at_least", "at_most") and text[prev.end:f.start] == lead \
+                and lead.startswith(("以上", "以下")) and metric.startswith(("以上", "以下")):
+            metric = text[prev.start:prev.end] + metric  # 10亿元以上项目36个: the class the threshold defines
+    if np_after:
+        # 此次集中开工的27个项目 -> 集中开工项目 (what the lead-in says of it before 的)
         base = metric[:-1] if metric.endswith("的") and len(metric) <= 9 else ""
         metric = base + np_after
-    elif np_after and f.unit != "count" and (not metric or metric in v["verbs2"] or len(metric) <= 4
-                                            and v["verbs2"].ending(metric)):
-        # 成功调增8.3平方公里建设用地, 5万亩土地规模整治项目
-        metric = np_after
-    elif not metric and f.unit == "count" and f.counted and f.counted != f.raw_unit \
-            and (prev is None or not prev.metric_text):
-        metric = f.counted
+    elif f.unit == "count":
+        if not metric and f.counted and f.counted != f.raw_unit and (prev is None or not prev.metric_text):
+            metric = f.counted
+    elif f.unit not in ("percent", "permille", "percentage_point") and (
+            not metric or metric in v["verbs2"] or len(metric) <= 4 and v["verbs2"].ending(metric)):
+        # 成功调增8.3平方公里建设用地, 5万亩土地规模整治项目: the noun phrase after the figure
+        metric = _np_after(text, after) or metric
     # a catalogued name ends the phrase: keep it whole (规模以上工业增加值)
     alias = _catalogue_suffix(metric)
     head = None if alias and alias == metric else v["heads"].ending(metric)
@@ -526,8 +527,9 @@ def _metric_subject(f: Figure, lead: str, clause: str, text: str, clause_start: 
         c = _ENUM_COUNT.search(front)
         if c and "、" in front[: c.start()]:
             front = front[c.start():]  # 装备制造、食品加工、新材料三大主导产业 -> 三大主导产业
-        if beneficiary or front.startswith(("为", "向", "对", "给", "帮助", "帮", "支持")):
-            front = ""  # 为企业融通资金: a beneficiary, not the subject
+        if front.startswith(("为", "向", "对", "给", "帮助", "帮", "支持")) \
+                or lead_in.lstrip(_PUNCT).startswith(_BENEFICIARY):
+            front = ""  # 为企业融通资金: who benefits is not who the figure describes
         is_entity = (bool(verb) or front.endswith(_GROUP_END)) and len(front) >= 2 \
             and not any(w in front for w in v["verbs2"]) and not front.startswith(("超额", "超", "比"))
         if front and is_entity and not _has_any(front, v["places"]) and len(front) <= 16:
