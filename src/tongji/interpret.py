@@ -42,8 +42,9 @@ _PUNCT = "“”‘’\"'「」《》()（）[]【】·—-、 "
 class Words(tuple):
     """A word list, longest first, with its patterns compiled once (as tries): ``any_re``
     finds any of the words (the longest of those that start first), ``end_re`` the longest
-    one a text ends with; ``ending(s)`` does that faster. ``last_chars``: the characters the
-    words end with (a text that ends with none of them ends with no word)."""
+    one a text ends with; ``ending(s)`` does that faster. ``last_chars`` and ``first_chars``:
+    the characters the words end and start with (a text that ends with none of them ends with
+    no word)."""
 
     def __new__(cls, words):
         self = super().__new__(cls, sorted(set(words), key=lambda w: (-len(w), w)))
@@ -56,6 +57,7 @@ class Words(tuple):
         minimal = [w for w in self if not any(o != w and o in w for o in self)]
         self.minimal_re = _re("|".join(regex.escape(w) for w in minimal) or "(?!)")
         self.last_chars = frozenset(w[-1] for w in self)
+        self.first_chars = frozenset(w[0] for w in self)
         return self
 
     def ending(self, s: str) -> str | None:
@@ -81,7 +83,7 @@ _NEVER = 1 << 62
 @lru_cache(maxsize=1)
 def _vocab():
     v = vocab()
-    return {
+    words = {
         "growth": Words(v["growth_words"]), "decline": Words(v["decline_words"]),
         "change": Words(v["change_words"]), "share": Words(v["share_words"]),
         "contrib": Words(v["contribution_words"]), "stock": Words(v["stock_words"]),
@@ -98,6 +100,9 @@ def _vocab():
         "event": Words(("此次", "本次", "这次", "当天", "当日", "活动中")),
         "forecast": Words(("建成后", "投产后", "达产后", "建成投产后")),
     }
+    # every word _Cues looks for: most sentences hold none
+    words["cues"] = Words([w for k in ("plan", "expected", "plan_not", "event", "forecast") for w in words[k]])
+    return words
 
 
 @lru_cache(maxsize=1)
@@ -121,8 +126,8 @@ def metric_id_of(text: str | None) -> str | None:
     alias = catalogue()
     if text in alias:
         return alias[text]
-    rest = _neutral_prefix().sub("", text)
-    return alias.get(rest)
+    m = _neutral_prefix().match(text)
+    return alias.get(text[m.end():]) if m else None
 
 
 @lru_cache(maxsize=1)
@@ -198,13 +203,15 @@ def _strip(phrase: str, v) -> str:
     """A lead-in phrase without times, connectives and verbs at its ends (a place at its
     front goes too, unless it is all there is)."""
     p = _strip_time(phrase).strip(_PUNCT)
-    lead_re = v["strip_lead"].any_re
-    tail = v["strip_tail"]
-    place_re = v["places"].any_re
+    lead, tail, places = v["strip_lead"], v["strip_tail"], v["places"]
     while p:
-        lead = lead_re.match(p)
-        m = lead or place_re.match(p)
-        if m and (lead or m.end() < len(p)):
+        # (a word is looked for only where p starts with one's first character)
+        m = lead.any_re.match(p) if p[0] in lead.first_chars else None
+        if m is None and p[0] in places.first_chars:
+            m = places.any_re.match(p)
+            if m and m.end() == len(p):
+                m = None
+        if m:
             p = p[m.end():].lstrip(_PUNCT)
             continue
         w = tail.ending(p)
@@ -632,15 +639,19 @@ class _Cues:
     def __init__(self, text: str, s0: int, s1: int, v):
         self.span = (s0, s1)
         sentence = text[s0:s1]
-        # 计划的, 工作计划: words holding a cue that are not one
-        self.masked = v["plan_not"].any_re.sub(_dots, sentence)
         self.s0 = s0
-        self.plan = v["plan"].first_end(self.masked)
-        self.expected = v["expected"].first_end(self.masked)
-        # (only asked where an expected word is)
-        self.expected_not = v["expected_not"].first_end(self.masked) if self.expected < _NEVER else _NEVER
-        self.event = v["event"].first_end(sentence)
-        self.forecast = v["forecast"].first_end(sentence)
+        if v["cues"].any_re.search(sentence) is None:
+            self.masked = sentence  # (most sentences: none of the words below)
+            self.plan = self.expected = self.expected_not = self.event = self.forecast = _NEVER
+        else:
+            # 计划的, 工作计划: words holding a cue that are not one
+            self.masked = v["plan_not"].any_re.sub(_dots, sentence)
+            self.plan = v["plan"].first_end(self.masked)
+            self.expected = v["expected"].first_end(self.masked)
+            # (only asked where an expected word is)
+            self.expected_not = v["expected_not"].first_end(self.masked) if self.expected < _NEVER else _NEVER
+            self.event = v["event"].first_end(sentence)
+            self.forecast = v["forecast"].first_end(sentence)
         # a sentence opening with 其中 or 包括 lists parts of the one before: from where that
         # word ends, its figures keep the status of the figure before
         opening = sentence.lstrip()
