@@ -22,7 +22,7 @@ from .periods import Period, as_stock, scan, vocab, year_period
 from .segment import Article
 
 _SENT_END = "。！？!?\n"
-_CLAUSE_END = "，,；;：:。！？!?\n"
+_CLAUSE_END = "，,；;：:" + _SENT_END
 _TIME_RE = _re(
     r"(?:(?:19|20)\d{2}年(?:底|末|初)?)?(?:\d{1,2}(?:月份?)?(?:至|到|-|—|~)\d{1,2}月份?|\d{1,2}月份?(?:\d{1,2}[日号])?(?:底|末)?)"
     r"|(?:19|20)\d{2}年(?:底|末|初)?|上年末|年末|年底|年初|上半年|下半年|前三季度|[一二三四]季度|今年以来|年初以来|今年|去年|上年|全年|年内|当年|目前"
@@ -228,13 +228,12 @@ def _has_any(s: str, words: Words) -> str | None:
     return m.group() if m else None
 
 
-def _spans(cps: np.ndarray, chars: str, starts: np.ndarray, ends: np.ndarray, limit: int) -> tuple[list, list]:
-    """For each span [start, end) of a text (as code points): where the stretch around it
-    bounded by the characters chars starts (just after the last one before start, at most
-    limit characters back) and ends (the first one at or after end, at most limit characters
-    on). One sorted search for all spans of a page."""
-    n = len(cps)
-    marks = np.concatenate(([-1], np.flatnonzero(in_chars(cps, chars)), [n]))
+def _spans(marks: np.ndarray, n: int, starts: np.ndarray, ends: np.ndarray, limit: int) -> tuple[list, list]:
+    """For each span [start, end) of a text of n characters: where the stretch around it
+    bounded by marks (the sorted offsets of some characters) starts (just after the last mark
+    before start, at most limit characters back) and ends (the first mark at or after end, at
+    most limit characters on). One sorted search for all spans of a page."""
+    marks = np.concatenate(([-1], marks, [n]))
     s0 = np.maximum(marks[np.searchsorted(marks, starts) - 1] + 1, starts - limit)
     s1 = np.minimum(marks[np.searchsorted(marks, ends)], ends + limit)
     return s0.tolist(), s1.tolist()
@@ -258,8 +257,11 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
     starts = np.fromiter((f.start for f in figs), np.int64, len(figs))
     ends = np.fromiter((f.end for f in figs), np.int64, len(figs))
     # each figure's sentence (at most 200 characters either side) and the start of its clause
-    sent_start, sent_end = _spans(cps, _SENT_END, starts, ends, 200)
-    clause_start, _ = _spans(cps, _CLAUSE_END, starts, ends, 60)
+    # (the ends of sentences are ends of clauses: picked from those)
+    clause_marks = np.flatnonzero(in_chars(cps, _CLAUSE_END))
+    sent_marks = clause_marks[in_chars(cps[clause_marks], _SENT_END)]
+    sent_start, sent_end = _spans(sent_marks, len(cps), starts, ends, 200)
+    clause_start, _ = _spans(clause_marks, len(cps), starts, ends, 60)
     carry_year: int | None = None
     pub_year = year_period(published.year) if published else None
     for ai, members in by_art.items():
