@@ -199,8 +199,8 @@ def observations(figures: pa.Table) -> pa.Table:
 
     metric = pc.coalesce(t["metric_id"], t["metric_text"])
     t = t.append_column("metric", metric).append_column("component", _component(t, seq))
-    alone = np.where(_mask(pc.is_null(metric)), np.arange(n), -1)
-    obs = _group_ids([t[k] for k in KEY] + [pa.array(alone)])
+    alone = np.where(_mask(pc.is_null(metric)), np.arange(1, n + 1), 0)
+    obs = _group_ids([t[k] for k in KEY] + [alone])
     # number the observations in output order: by the key, then by their first source
     heads = _firsts(obs, seq)
     keys = pa.table({k: t[k].take(heads).cast(schema.field(k).type) for k in KEY} | {"seq": seq[heads]})
@@ -226,7 +226,7 @@ def observations(figures: pa.Table) -> pa.Table:
     # the source that gives the value: sort each observation's sources by the rule, take the first
     days = pc.cast(t["published"], pa.int32()).to_numpy(zero_copy_only=False).astype(float)
     latest = np.where(np.isnan(days), np.inf, -days)  # latest first, unknown dates last
-    same = _group_ids([pa.array(obs), t["value"]])
+    same = _group_ids([obs, t["value"]])
     n_same = np.bincount(same)[same]
     approximate = _mask(pc.is_valid(t["approx"]))
     rank = np.lexsort([seq, -n_same, latest, half, np.where(conflict[obs], latest, 0), approximate, obs])
@@ -274,16 +274,29 @@ def _dates(days: np.ndarray) -> pa.Array:
 
 
 def _group_ids(columns: list) -> np.ndarray:
-    """One id per distinct combination of the columns' values (null is a value)."""
+    """One id per distinct combination of the columns' values (null is a value), numbered in
+    order of first appearance. A column is an Arrow array or a numpy array of codes (integers
+    from 0). The codes of the columns are combined into one integer while it fits in 64 bits,
+    and numbered once: not once per column."""
     ids = np.zeros(len(columns[0]), dtype=np.int64)
+    size = 1  # ids < size
     for col in columns:
-        if isinstance(col, pa.ChunkedArray):
-            col = (col.unify_dictionaries() if pa.types.is_dictionary(col.type) else col).combine_chunks()
-        if not pa.types.is_dictionary(col.type):
-            col = pc.dictionary_encode(col)
-        codes = col.indices.fill_null(len(col.dictionary)).to_numpy().astype(np.int64)
-        ids = pd.factorize(ids * (len(col.dictionary) + 1) + codes)[0]
-    return ids
+        if isinstance(col, np.ndarray):
+            codes = col.astype(np.int64, copy=False)
+            card = int(codes.max(initial=0)) + 1
+        else:
+            if isinstance(col, pa.ChunkedArray):
+                col = (col.unify_dictionaries() if pa.types.is_dictionary(col.type) else col).combine_chunks()
+            if not pa.types.is_dictionary(col.type):
+                col = pc.dictionary_encode(col)
+            card = len(col.dictionary) + 1
+            codes = col.indices.fill_null(card - 1).to_numpy().astype(np.int64)
+        if size * card >= 2**63:
+            ids = pd.factorize(ids)[0]
+            size = int(ids.max(initial=0)) + 1
+        ids = ids * card + codes
+        size *= card
+    return pd.factorize(ids)[0]
 
 
 def _component(t: pa.Table, seq: np.ndarray) -> pa.Array:
@@ -306,13 +319,17 @@ def _bounds(t: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Half a unit of the last printed digit (124.3亿元: 0.05亿), and the interval the figure
     allows: value ± that half, open upwards in magnitude for 余/以上 (more_than, at_least),
     downwards for 不到/以下 (less_than, at_most). Numbers written in words count as exact."""
-    digits = pc.replace_substring_regex(t["raw_value"], r"[,，\s]", "")
+    # the printed number of each distinct raw_value (a tenth as many as the figures)
+    raw = t["raw_value"].combine_chunks()
+    raw = raw if pa.types.is_dictionary(raw.type) else pc.dictionary_encode(raw)
+    digits = pc.replace_substring_regex(raw.dictionary, r"[,，\s]", "")
     m = pc.extract_regex(digits, r"^(?P<int>[0-9]+)(?:\.(?P<dec>[0-9]*))?$")
     printed = pc.cast(pc.if_else(pc.is_valid(m), digits, pa.scalar(None, pa.string())), pa.float64())
     decimals = pc.utf8_length(pc.struct_field(m, "dec"))
+    which = raw.indices.fill_null(len(raw.dictionary)).to_numpy()  # null raw_value: NaN, 0
+    printed = np.r_[printed.to_numpy(zero_copy_only=False), np.nan][which]
+    decimals = np.r_[pc.fill_null(decimals, 0).to_numpy(zero_copy_only=False), 0][which]
     value = t["value"].to_numpy()
-    printed = printed.to_numpy(zero_copy_only=False)
-    decimals = pc.fill_null(decimals, 0).to_numpy(zero_copy_only=False)
     with np.errstate(divide="ignore", invalid="ignore"):
         half = 0.5 * 10.0 ** -decimals.astype(float) * np.abs(value / printed)
     half = np.where(np.isfinite(half), half, 0.0)
