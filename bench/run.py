@@ -5,8 +5,7 @@
 1. Makes (or reuses) a synthetic corpus of --mb MB from data/raw (bench/make_corpus.py).
 2. End to end: ``tongji build CORPUS --jobs N --no-cache`` for each N (default: 1 and every
    core), timed from the outside; MB/s, documents/s, figures/s and the peak RSS of the whole
-   process tree (PSS sampled every second, the tree listed every 0.5 s, RSS and CPU times
-   every 50 ms).
+   process tree (PSS sampled and the tree listed every 0.5 s, RSS and CPU times every 50 ms).
 3. Peak RSS again on a corpus a fifth of the size, with every core: memory must not grow
    with the corpus.
 4. Figure extraction alone (``tongji.extract``) in one process, and in the same run on the
@@ -115,7 +114,7 @@ class Measured:
 
 def run_measured(cmd: list[str], **kw) -> Measured:
     """Run cmd, sampling its process tree (listed every 0.5 s): peak of the summed PSS every
-    second (proportional set size: a page shared by n processes counts 1/n in each; RSS where
+    0.5 s (proportional set size: a page shared by n processes counts 1/n in each; RSS where
     PSS is not available), peak RSS of the largest process and CPU time per process every
     50 ms."""
     import threading
@@ -148,11 +147,11 @@ def run_measured(cmd: list[str], **kw) -> Measured:
     while proc.poll() is None:
         # What the sampler reads costs the measured build CPU when it uses every core, so
         # the dear readings are rare: PSS makes the kernel walk every page of every process,
-        # read every second (memory plateaus last seconds; every 50 ms it took a sixth of a
-        # core); listing the tree reads every process of the machine, every 0.5 s (workers
+        # and listing the tree reads every process of the machine: both every 0.5 s (every
+        # 50 ms PSS took a sixth of a core; a peak of memory lasts a second or more, workers
         # live for the whole build). CPU times and RSS are cheap: every 50 ms
-        full = tick % 20 == 0
-        if tick % 10 == 0:
+        full = tick % 10 == 0
+        if full:
             try:
                 procs = [proc] + proc.children(recursive=True)
             except psutil.Error:
@@ -248,7 +247,7 @@ def report(m: dict, corpus: dict, small: dict | None, builds: list[dict], ext: d
         "the last column gives the CPU seconds other processes took during the run. "
         "Peak memory is the peak over time of the summed "
         f"{builds[0]['mem_kind']} of the process tree (the command, its worker processes and "
-        "their fork server), sampled every second (reading PSS costs the kernel a walk over every page; every 50 ms it took a sixth of a core from the measured build); the sampler lists the process tree every 0.5 s and reads CPU times every 50 ms, about 2 % of a core.",
+        "their fork server), sampled every 0.5 s (reading PSS costs the kernel a walk over every page; every 50 ms it took a sixth of a core from the measured build); the sampler also lists the process tree every 0.5 s and reads CPU times every 50 ms: about 3 % of a core in all.",
         "",
         f"| jobs | seconds | CPU seconds | MB/s | MB/s per job | MB per CPU-second | documents/s | figures/s "
         f"| peak {builds[0]['mem_kind']}, all processes | peak RSS, largest process | others' CPU seconds |",
