@@ -22,12 +22,29 @@ from .textclean import compiled as _re
 from .numbers import multiplier, parse_arabic, parse_chinese
 from .units import lexicon, to_float, unit_table
 
-AR = r"(?:\d{1,3}(?:[,，]\d{3})+(?![\d])|\d+)(?:\.\d+)?"
-AR_AFTER_FIRST = r"(?:\d{0,2}(?:[,，]\d{3})+(?![\d])|\d*)(?:\.\d+)?"  # AR without its first digit
+# a digit run is never given back (possessive): nothing that may follow a number in a
+# pattern starts with a digit, so a shorter run would only fail again
+AR = r"(?:\d{1,3}(?:[,，]\d{3})+(?![\d])|\d++)(?:\.\d++)?"
+AR_AFTER_FIRST = r"(?:\d{0,2}(?:[,，]\d{3})+(?![\d])|\d*+)(?:\.\d++)?"  # AR without its first digit
 CN_DEC = r"(?:点[零〇○一二三四五六七八九]+)?"
 CN = r"[零〇○一二两三四五六七八九十百千万亿]+"
 QUOTES_OPEN = "“‘「『\"'《"
 QUOTES_CLOSE = "”’」』\"'》"
+
+
+def _digit_class() -> str:
+    """The inside of a character class that holds every character ``\\d`` matches: 0-9, the
+    other decimal digits of the BMP and, as a superset, every code point past it. Leading a
+    pattern, a class is tested at every character re's search skips: a BMP class by one table
+    look-up, where \\d takes a call per character."""
+    runs: list[list[int]] = []
+    for c in range(0x80, 0x10000):
+        if chr(c).isdecimal():  # re's \d on str
+            if runs and runs[-1][1] == c - 1:
+                runs[-1][1] = c
+            else:
+                runs.append([c, c])
+    return "0-9" + "".join(f"\\u{a:04x}-\\u{b:04x}" for a, b in runs) + "\\U00010000-\\U0010ffff"
 
 
 @dataclass(slots=True)
@@ -74,16 +91,20 @@ def _rules():
     units = unit_table()
     names = sorted(units, key=len, reverse=True)
     unit_alt = trie_pattern(names)
+    # the characters a unit starts with, checked before the unit: where none follows a number
+    # (most candidates fail there) the trie's hundred first branches are not tried in turn
+    unit_first = "".join(sorted({n[0] for n in names}))
     # a number: -AR, AR or CN, not right after a character that would make it part of a longer
     # one. Its first character is matched first, as a class, so that re's search skips from
-    # one candidate to the next at once; the look-behinds after it check the one before.
+    # one candidate to the next at once (its digits by table: _digit_class); the look-behinds
+    # after it check it and the one before.
     main = _re(
-        r"(?P<num>[-\d零〇○一二两三四五六七八九十百千万亿]"
+        rf"(?P<num>[-{_digit_class()}零〇○一二两三四五六七八九十百千万亿]"
         rf"(?:(?<=-)(?<![\d%.A-Za-z]-)(?:{AR})"
         rf"|(?<=\d)(?<![\d.A-Za-z]\d){AR_AFTER_FIRST}"
         r"|(?<=[零〇○一二两三四五六七八九十百千万亿])(?<![零〇○一二两三四五六七八九十百千万亿]{2})[零〇○一二两三四五六七八九十百千万亿]*))"
         r"(?P<in1>余|多|几)?(?P<mult>[十百千万亿]{1,3})?(?P<in2>余|多)?"
-        rf"(?P<unit>{unit_alt})"
+        rf"(?=[{regex.escape(unit_first)}])(?P<unit>{unit_alt})"
         r"(?P<post>左右|上下|以上|以下|以内|之内|多|余)?"
     )
     assert list(main.groupindex) == ["num", "in1", "mult", "in2", "unit", "post"]  # find reads them by number
