@@ -4,8 +4,9 @@ once there, so that every worker starts with them instead of building its own.""
 from __future__ import annotations
 
 import datetime as _dt
+import gc
 
-from . import build  # noqa: F401  (what the workers run)
+from . import build  # what the workers run
 from .pipeline import analyse
 
 analyse("截至2021年9月底，全区完成投资12.5亿元，同比增长8.3%，新建项目7个。", _dt.date(2021, 10, 1))
@@ -13,3 +14,9 @@ analyse("截至2021年9月底，全区完成投资12.5亿元，同比增长8.3%�
 from .tables import columns_table
 
 columns_table("articles", [])  # Arrow's first conversion from Python imports pandas: once, here
+
+# the workers collect garbage as a build does (build.fewer_collections): what the server has
+# made is frozen (their full collections skip it, and its pages stay shared with the server)
+# and the collector waits for build.GC_YOUNG new objects
+gc.freeze()
+gc.set_threshold(build.GC_YOUNG, *gc.get_threshold()[1:])
