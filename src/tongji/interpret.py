@@ -606,17 +606,13 @@ _SECTOR = _re(r"^(\p{Han}{2,10}?(?:产业|行业|服务业|制造业|工业|农�
 
 def _catalogue_suffix(metric: str) -> str | None:
     """The longest catalogue alias (3 characters or more) that metric ends with."""
-    if not metric:
-        return None
-    m = _alias_suffix_re().match(metric[::-1])
-    return m.group()[::-1] if m else None
+    return _long_aliases().ending(metric)
 
 
 @lru_cache(maxsize=1)
-def _alias_suffix_re():
-    """The aliases of 3 characters or more, reversed, as a trie: matched on a reversed phrase
-    it gives the longest alias the phrase ends with."""
-    return _re(trie_pattern(a[::-1] for a in catalogue() if len(a) >= 3))
+def _long_aliases() -> Words:
+    """The catalogue's aliases of 3 characters or more."""
+    return Words(a for a in catalogue() if len(a) >= 3)
 
 
 def _after_unit(text: str, f: Figure) -> int:
