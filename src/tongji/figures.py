@@ -260,6 +260,9 @@ def _strip_tail_words(rev: str) -> str:
 
 
 def _approx_before(text: str, start: int, rules) -> str | None:
+    """The approximation word just before a number (约, 近, 超过 …), as its approx value."""
+    if not start or text[start - 1] not in rules["before_approx_last"]:
+        return None  # (the character before tells most numbers from the words)
     m = rules["before_approx_re"].search(text, max(0, start - 4), start)
     return rules["before_approx"][m.group()] if m else None
 
@@ -429,8 +432,7 @@ def find(text: str) -> list[Figure]:
 
     # the hot loop: a few thousand matches a page, so the rules it needs are bound once
     inner, after = rules["inner"], rules["after"]
-    before_approx, before_approx_re = rules["before_approx"], rules["before_approx_re"]
-    multipliers, before_approx_last = rules["multipliers"], rules["before_approx_last"]
+    multipliers = rules["multipliers"]
     # per unit as written: its output code, its factor to that unit and the rule of its kind
     unit_rows = rules["unit_rows"]
     for m in rules["main"].finditer(text):
@@ -449,9 +451,8 @@ def find(text: str) -> list[Figure]:
             val *= multipliers[mult]
         code, factor, rule = unit_rows[unit_s]
         approx = after[post] if post else inner[in1 or in2] if in1 or in2 else None
-        if approx is None and a and text[a - 1] in before_approx_last:
-            am = before_approx_re.search(text, max(0, a - 4), a)  # as _approx_before
-            approx = before_approx[am.group()] if am else None
+        if approx is None:
+            approx = _approx_before(text, a, rules)
         exact = val * factor
         # the span is the number and its unit with 余/多 but without 左右/以上/以下
         end = b if post in ("多", "余") else unit_end
@@ -522,8 +523,6 @@ def _bare_partners(text: str, found: list[Figure], rules, groups) -> list[Figure
                     out.append(partner)
         out.append(f)
     return out
-
-
 
 
 def _mark_range(low: Figure, high: Figure) -> None:
