@@ -44,16 +44,9 @@ class DocResult:
     n_bytes: int = 0
 
 
-def discover(input_dir: Path) -> list[tuple[str, Path]]:
-    """Every ``*.txt`` below input_dir, as (doc_id, path), sorted by doc_id."""
-    input_dir = Path(input_dir)
-    return [(doc_id, input_dir / rel if rel is not None else input_dir)
-            for doc_id, rel in _discover(input_dir)]
-
-
 def _discover(input_dir: Path) -> list[tuple[str, str | None]]:
-    """``discover`` as (doc_id, path relative to input_dir) strings (None for an input that
-    is a file)."""
+    """Every ``*.txt`` below input_dir, as (doc_id, path relative to input_dir) strings
+    sorted by doc_id (the path None for an input that is a file)."""
     if not input_dir.exists():
         raise ingest.InputError(f"input not found: {input_dir}")
     if input_dir.is_file():
@@ -89,10 +82,6 @@ class _Pages:
                 self.sizes[i] = os.stat(path).st_size
             except OSError:
                 pass
-        # the temporary objects of the discovery are gone, but the interpreter's free lists
-        # keep some of them, enough to hold on to most of their memory: empty them
-        gc.collect()
-        release_memory()
 
     def __len__(self) -> int:
         return self.n
@@ -158,6 +147,13 @@ def _doc_row(doc: ingest.Document, title: str | None = None, n_articles: int = 0
     }
 
 
+def collect_less() -> None:
+    """Leave the objects that exist now out of the collector's runs (gc.freeze) and run it
+    every GC_YOUNG new objects (see fewer_collections)."""
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG, *gc.get_threshold()[1:])
+
+
 @contextmanager
 def fewer_collections():
     """Python's cyclic garbage collector run less often, for the time of a build.
@@ -170,8 +166,7 @@ def fewer_collections():
     collector waits for GC_YOUNG new objects. Cyclic garbage is still collected, a little
     later; the peak memory of a build is the same."""
     threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
-    gc.freeze()
-    gc.set_threshold(GC_YOUNG, *threshold[1:])
+    collect_less()
     try:
         yield
     finally:
@@ -260,10 +255,11 @@ def _chunks(tasks: Iterable[Task], sizes: Iterable[int], cache, chunk_bytes: int
     kind, run, nb = None, [], 0
     for t, size in zip(tasks, sizes):
         blob = None
-        if cache is not None and cache.has(t.doc_id):  # a page never seen is not read here
+        stored = cache.entry(t.doc_id) if cache is not None else None
+        if stored is not None:  # (a page never seen is not read here)
             sha = cache_mod.file_sha256(t.abspath)
-            if sha is not None:
-                blob = cache.get(t.doc_id, cache_mod.entry_key(t.doc_id, t.path, t.meta, sha, rules))
+            if sha is not None and stored[0] == cache_mod.entry_key(t.doc_id, t.path, t.meta, sha, rules):
+                blob = stored[1]
         k = "process" if blob is None else "cached"
         if run and (k != kind or nb + size > chunk_bytes or len(run) >= chunk_docs):
             yield Chunk(kind, run, nb, cache is not None)
@@ -349,6 +345,10 @@ def build(input_dir: Path, out_dir: Path, *, jobs: int | None = None, engine="lo
     t0 = time.perf_counter()
     input_dir, out_dir = Path(input_dir), Path(out_dir)
     pages = _Pages(input_dir)  # what this process keeps per page, compactly
+    # the temporary objects of the discovery are gone, but the interpreter's free lists keep
+    # some of them, enough to hold on to most of their memory: empty them
+    gc.collect()
+    release_memory()
     sizes = pages.sizes
     manifest = manifest_for(input_dir)
 
@@ -402,7 +402,7 @@ def build(input_dir: Path, out_dir: Path, *, jobs: int | None = None, engine="lo
         release_memory()
         from .dataset import finish
 
-        s.observations = finish(out_dir, stage, Path(writers["figures"].tmp))["observations"]
+        s.observations = finish(out_dir, stage, Path(writers["figures"].tmp))
         stage.commit()
         ok = True
     finally:

@@ -110,14 +110,9 @@ class Cache:
         self.db.commit()
         self._pending = 0
 
-    def has(self, doc_id: str) -> bool:
-        """Is there an entry for doc_id (whatever its key)?"""
-        return self.db.execute("SELECT 1 FROM docs WHERE doc_id = ?", (doc_id,)).fetchone() is not None
-
-    def get(self, doc_id: str, key: str) -> bytes | None:
-        """The stored blob of doc_id when its key is ``key``, else None."""
-        row = self.db.execute("SELECT blob FROM docs WHERE doc_id = ? AND key = ?", (doc_id, key)).fetchone()
-        return None if row is None else row[0]
+    def entry(self, doc_id: str) -> tuple[str, bytes] | None:
+        """The stored (key, blob) of doc_id, None when there is none."""
+        return self.db.execute("SELECT key, blob FROM docs WHERE doc_id = ?", (doc_id,)).fetchone()
 
     def put_many(self, entries: list[tuple[str, str, bytes]]) -> None:
         """Store (doc_id, key, blob) entries, replacing older entries of the same doc_id."""

@@ -63,7 +63,7 @@ FIGURE_COLUMNS = ["doc_id", "figure_id", "value", "unit", "raw_value", "approx",
 BUCKET_ROWS = 300_000
 
 
-def finish(out_dir: Path, stage=None, figures_path: Path | None = None) -> dict:
+def finish(out_dir: Path, stage=None, figures_path: Path | None = None) -> int:
     """Derive the analysis tables from the figures written to out_dir (or to figures_path,
     not yet in place). With a ``output.Stage`` the tables join it, to be renamed into place
     with the others. Returns the number of observations, for the build summary.
@@ -90,7 +90,7 @@ def finish(out_dir: Path, stage=None, figures_path: Path | None = None) -> dict:
     metrics = metrics_table()
     write_parquet(metrics, out_dir / "metrics.parquet", stage)
     write_text(datapackage(metrics.to_pylist()), out_dir / "datapackage.json", stage)
-    return {"observations": n_obs}
+    return n_obs
 
 
 _LAST = "\U0010ffff"  # stands for null: sorts after every string, as nulls do

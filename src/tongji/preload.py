@@ -4,7 +4,6 @@ once there, so that every worker starts with them instead of building its own.""
 from __future__ import annotations
 
 import datetime as _dt
-import gc
 
 from . import build  # what the workers run
 from .pipeline import analyse
@@ -17,6 +16,4 @@ columns_table("articles", [])  # Arrow's first conversion from Python imports pa
 
 # the workers collect garbage as a build does (build.fewer_collections): what the server has
 # made is frozen (their full collections skip it, and its pages stay shared with the server)
-# and the collector waits for build.GC_YOUNG new objects
-gc.freeze()
-gc.set_threshold(build.GC_YOUNG, *gc.get_threshold()[1:])
+build.collect_less()
