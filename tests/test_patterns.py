@@ -1,6 +1,7 @@
 """Patterns run on the standard library's re when it reads them as regex does: the same
 matches, whatever the text."""
 import datetime as dt
+from functools import lru_cache
 from pathlib import Path
 
 import regex
@@ -12,6 +13,7 @@ from tongji.textclean import ON_RE, compiled
 RAW = Path(__file__).resolve().parents[1] / "data" / "raw"
 
 
+@lru_cache(maxsize=1)
 def _patterns_in_use() -> dict:
     for page in sorted(RAW.glob("*.txt"))[:2]:  # compiles every pattern the pipeline uses
         tongji.extract(page.read_text(encoding="utf-8"), published=dt.date(2021, 3, 1))

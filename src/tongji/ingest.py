@@ -81,13 +81,10 @@ def _common_hanzi() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
-def _plausible_table() -> np.ndarray:
-    """Over the BMP: the common hanzi and CJK, full-width and general punctuation."""
-    table = np.zeros(0x10000, dtype=bool)
-    table[[ord(c) for c in _common_hanzi()]] = True
-    for a, b in ((0x3000, 0x303F), (0xFF00, 0xFFEF), (0x2000, 0x206F)):
-        table[a:b + 1] = True
-    return table
+def _plausible_chars() -> str:
+    """The common hanzi and CJK, full-width and general punctuation."""
+    ranges = ((0x3000, 0x303F), (0xFF00, 0xFFEF), (0x2000, 0x206F))
+    return "".join(sorted(set(_common_hanzi()) | {chr(c) for a, b in ranges for c in range(a, b + 1)}))
 
 
 def _plausibility(text: str) -> float:
@@ -97,7 +94,7 @@ def _plausibility(text: str) -> float:
     cps = cps[(cps >= 0x80) & (cps != 0xFFFD)]
     if not len(cps):
         return 1.0
-    return float(_plausible_table()[np.minimum(cps, 0xFFFF)].mean())
+    return float(in_chars(cps, _plausible_chars()).mean())
 
 
 _CONTROL_CHARS = "".join(map(chr, (*range(0x00, 0x09), *range(0x0E, 0x20), *range(0x7F, 0xA0), 0xFFFD)))

@@ -24,33 +24,21 @@ class Article:
     title: str
 
 
-def paragraphs(text: str) -> list[tuple[int, int]]:
-    out = []
-    pos = 0
-    for part in text.split("\n"):
-        if part.strip():
-            out.append((pos, pos + len(part)))
-        pos += len(part) + 1
-    return out
-
-
 def _is_lead(t: str) -> bool:
     """Does the (stripped) paragraph t start with a lead (本报讯, 记者…报道)? Every lead of
     _LEAD has 讯, 记者 or 新华社 in it: a paragraph without them is no lead, without a match."""
     return any(w in t for w in _LEAD_WORDS) and _LEAD.match(t) is not None
 
 
-def _is_headline(t: str, lead: bool | None = None) -> bool:
-    """Is the (stripped) paragraph t a headline? lead: whether it starts with a lead, when
-    that is known."""
+def _is_headline(t: str, lead: bool) -> bool:
+    """Is the (stripped) paragraph t a headline? lead: whether it starts with a lead."""
     return 2 <= len(t) <= 40 and t[-1] not in _END_PUNCT \
-        and not ("。" in t or "，" in t or "," in t or "；" in t or ";" in t) \
-        and not (_is_lead(t) if lead is None else lead)
+        and not ("。" in t or "，" in t or "," in t or "；" in t or ";" in t) and not lead
 
 
 def articles(text: str) -> list[Article]:
     """Split clean text into articles; every character belongs to exactly one."""
-    paras: list[int] = []  # where the paragraphs of paragraphs() start
+    paras: list[int] = []  # where the paragraphs (lines with text) start
     bodies: list[str] = []  # and their text, stripped
     pos = 0
     for part in text.split("\n"):

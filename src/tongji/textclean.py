@@ -17,7 +17,6 @@ from functools import lru_cache
 import numpy as np
 import regex
 
-_WS = regex.compile(r"\s+")
 
 # numbered headings of reports and communiqués: 二、农业, （三）工业, 第四部分
 _HEADING = r"(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十]{1,3}[）)]|第[一二三四五六七八九十]{1,3}[部章节])"
@@ -316,9 +315,6 @@ def _clean(raw: str) -> Clean:
             para_start = b
             continue
         left, right = folded[a - 1], folded[b]
-        if left.isdigit() and right == "." or left == "." and right.isdigit():
-            if _letter_spaced(folded, a, b):
-                continue
         if _is_wordy(left) and _is_wordy(right):
             if breaks and left.isdigit() and right.isdigit():
                 continue  # a number broken at a line end
