@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from .datafiles import read_yaml
 from .output import TableWriter, release_memory, write_parquet, write_text
-from .tables import arrow_schema, schema_doc, source_order, to_table
+from .tables import arrow_schema, encoded, one_dictionary, schema_doc, sort_ranks, source_order, to_table
 
 # Schema names (schemas/NAME.json) of the tables of a dataset, in data package order.
 TABLES = ["documents", "articles", "figures", "observations", "metrics_table"]
@@ -235,7 +235,7 @@ def observations(figures: pa.Table) -> pa.Table:
     obs = _group_ids([t[k] for k in KEY] + [alone])
     # number the observations in output order: by the key, then by their first source
     heads = _firsts(obs, seq)
-    keys = [seq[heads]] + [_sort_ranks(t[k].take(heads)) for k in reversed(KEY)]
+    keys = [seq[heads]] + [sort_ranks(t[k].take(heads)) for k in reversed(KEY)]
     obs = _inverse(np.lexsort(keys))[obs]
 
     # the sources of each observation, together and in source order (one integer key: the
@@ -303,7 +303,7 @@ def _coalesce(a, b):
     dictionary array of the distinct values of both), not string by string."""
     if not (pa.types.is_dictionary(a.type) and pa.types.is_dictionary(b.type)):
         return pc.coalesce(a, b)
-    a, b = (_one_dictionary(c) for c in (a, b))
+    a, b = (one_dictionary(c) for c in (a, b))
     both = pc.dictionary_encode(pa.concat_arrays([a.dictionary.cast(pa.string()), b.dictionary.cast(pa.string())]))
     codes = both.indices.to_numpy()
     n_a = len(a.dictionary)
@@ -313,25 +313,6 @@ def _coalesce(a, b):
     values = np.where(a_valid, a_codes, np.where(b_valid, b_codes, 0)).astype(np.int32)
     indices = pa.array(values, mask=~(a_valid | b_valid))
     return pa.DictionaryArray.from_arrays(indices, both.dictionary)
-
-
-def _one_dictionary(col) -> pa.Array:
-    """A column in one chunk (a dictionary column with one dictionary of distinct values)."""
-    if isinstance(col, pa.ChunkedArray):
-        col = (col.unify_dictionaries() if pa.types.is_dictionary(col.type) else col).combine_chunks()
-    return col
-
-
-def _sort_ranks(col) -> np.ndarray:
-    """The rank of each value in ascending order (equal values share one, nulls last): what
-    sorting by the column compares, as integers. A dictionary column is ranked by its
-    dictionary."""
-    col = _one_dictionary(col)
-    if not pa.types.is_dictionary(col.type):
-        return pc.rank(col, sort_keys="ascending", tiebreaker="dense").to_numpy()
-    ranks = pc.rank(col.dictionary, sort_keys="ascending", tiebreaker="dense").to_numpy()
-    ranks = np.r_[ranks, len(ranks) + 1]  # null last
-    return ranks[col.indices.fill_null(len(col.dictionary)).to_numpy()]
 
 
 def _mask(condition) -> np.ndarray:
@@ -356,10 +337,7 @@ def _group_ids(columns: list) -> np.ndarray:
             codes = col.astype(np.int64, copy=False)
             card = int(codes.max(initial=0)) + 1
         else:
-            if isinstance(col, pa.ChunkedArray):
-                col = (col.unify_dictionaries() if pa.types.is_dictionary(col.type) else col).combine_chunks()
-            if not pa.types.is_dictionary(col.type):
-                col = pc.dictionary_encode(col)
+            col = encoded(col)
             card = len(col.dictionary) + 1
             codes = col.indices.fill_null(card - 1).to_numpy().astype(np.int64)
         if size * card >= 2**63:
@@ -391,8 +369,7 @@ def _bounds(t: pa.Table) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     allows: value ± that half, open upwards in magnitude for 余/以上 (more_than, at_least),
     downwards for 不到/以下 (less_than, at_most). Numbers written in words count as exact."""
     # the printed number of each distinct raw_value (a tenth as many as the figures)
-    raw = t["raw_value"].combine_chunks()
-    raw = raw if pa.types.is_dictionary(raw.type) else pc.dictionary_encode(raw)
+    raw = encoded(t["raw_value"])
     digits = pc.replace_substring_regex(raw.dictionary, r"[,，\s]", "")
     m = pc.extract_regex(digits, r"^(?P<int>[0-9]+)(?:\.(?P<dec>[0-9]*))?$")
     printed = pc.cast(pc.if_else(pc.is_valid(m), digits, pa.scalar(None, pa.string())), pa.float64())

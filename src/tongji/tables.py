@@ -107,6 +107,29 @@ def article_columns(doc_id: str, arts: list) -> dict[str, list]:
     }
 
 
+def one_dictionary(col) -> pa.Array:
+    """A column in one chunk (a dictionary column with one dictionary of distinct values)."""
+    if isinstance(col, pa.ChunkedArray):
+        col = (col.unify_dictionaries() if pa.types.is_dictionary(col.type) else col).combine_chunks()
+    return col
+
+
+def encoded(col) -> pa.DictionaryArray:
+    """A column in one chunk, dictionary-encoded (as it is when it already was)."""
+    col = one_dictionary(col)
+    return col if pa.types.is_dictionary(col.type) else pc.dictionary_encode(col)
+
+
+def sort_ranks(col) -> np.ndarray:
+    """The rank of each value in ascending order (equal values share one, nulls last): what
+    sorting by the column compares, as integers, ranked on its dictionary."""
+    col = encoded(col)
+    # equal strings share a rank even if the dictionary holds one twice
+    ranks = pc.rank(col.dictionary, sort_keys="ascending", tiebreaker="dense").to_numpy()
+    ranks = np.r_[ranks, len(ranks) + 1]  # null last
+    return ranks[col.indices.fill_null(len(col.dictionary)).to_numpy()]
+
+
 def source_order(figures: pa.Table) -> pa.Array:
     """Indices that put figures in source order: by doc_id, then by their number on the page
     (the n of figure_id doc#n; 0 when it has none). A stable sort, nulls of doc_id last.
@@ -116,21 +139,13 @@ def source_order(figures: pa.Table) -> pa.Array:
     the strings and extracting the numbers with a regex."""
     if figures.num_rows == 0:
         return pa.array([], pa.uint64())
-    doc = figures["doc_id"]
-    if isinstance(doc, pa.ChunkedArray):
-        doc = (doc.unify_dictionaries() if pa.types.is_dictionary(doc.type) else doc).combine_chunks()
-    if not pa.types.is_dictionary(doc.type):
-        doc = pc.dictionary_encode(doc)
-    # equal strings share a rank even if the dictionary holds one twice
-    ranks = pc.rank(doc.dictionary, sort_keys="ascending", tiebreaker="dense").to_numpy()
-    ranks = np.r_[ranks, len(ranks) + 1]  # null last
-    doc_rank = ranks[doc.indices.fill_null(len(doc.dictionary)).to_numpy()]
+    doc_rank = sort_ranks(figures["doc_id"])
     n = _page_numbers(figures["figure_id"])
     if n is None:  # numbers too long for int64: as the regex reads them (and fails)
         n = pc.struct_field(pc.extract_regex(figures["figure_id"], r"#(?P<n>[0-9]+)$"), "n")
         n = pc.fill_null(pc.cast(n, pa.int64()), 0).to_numpy()
     top = int(n.max(initial=0)) + 1
-    if (len(ranks) + 1) * top < 2**63:  # one key: a stable sort of mostly sorted rows is fast
+    if (int(doc_rank.max()) + 1) * top < 2**63:  # one key: a stable sort of mostly sorted rows is fast
         order = np.argsort(doc_rank * top + n, kind="stable")
     else:
         order = np.lexsort([n, doc_rank])
