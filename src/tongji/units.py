@@ -1,4 +1,5 @@
-"""Units: one pint registry extended by ``data/units.txt``; surface forms from ``data/lexicon.yaml``.
+"""Units: one pint registry of ``data/units_base.txt`` and ``data/units.txt``; surface forms from
+``data/lexicon.yaml``.
 
 Conversion factors to each output unit are computed through pint once, as ``Decimal``, so
 that values stay exact (``130.23亿元`` is 13023000000, ``1亩`` is 2000/3 m²).
@@ -37,14 +38,18 @@ def lexicon() -> dict:
     return read_yaml("data/lexicon.yaml")
 
 
-@lru_cache(maxsize=1)
-def registry():
+@lru_cache(maxsize=2)
+def registry(full: bool = False):
+    """The pint registry of ``data/units_base.txt`` (the part of pint's default definitions
+    the units rest on) extended by ``data/units.txt``; with ``full``, pint's whole default
+    registry extended the same way (what the tests check the factors against)."""
     import pint
 
-    ureg = pint.UnitRegistry(non_int_type=Decimal)
-    path = resources.files("tongji").joinpath("data/units.txt")
-    with resources.as_file(path) as p:
-        ureg.load_definitions(str(p))
+    data = resources.files("tongji").joinpath("data")
+    with resources.as_file(data / "units_base.txt") as base, resources.as_file(data / "units.txt") as ours:
+        ureg = pint.UnitRegistry(non_int_type=Decimal) if full else \
+            pint.UnitRegistry(str(base), non_int_type=Decimal)
+        ureg.load_definitions(str(ours))
     return ureg
 
 
@@ -58,10 +63,11 @@ def _kind(code: str) -> str:
     return "measure"
 
 
-@lru_cache(maxsize=1)
-def unit_table() -> dict[str, UnitInfo]:
-    """surface -> UnitInfo for every unit and classifier of the lexicon."""
-    ureg = registry()
+@lru_cache(maxsize=2)
+def unit_table(full_registry: bool = False) -> dict[str, UnitInfo]:
+    """surface -> UnitInfo for every unit and classifier of the lexicon (factors from
+    ``registry(full_registry)``)."""
+    ureg = registry(full_registry)
     lex = lexicon()
     out: dict[str, UnitInfo] = {}
     for surface, (pint_unit, code) in lex["units"].items():
