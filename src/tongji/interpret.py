@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left, bisect_right
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 import numpy as np
 import regex
@@ -48,17 +48,34 @@ class Words(tuple):
 
     def __new__(cls, words):
         self = super().__new__(cls, sorted(set(words), key=lambda w: (-len(w), w)))
-        body = trie_pattern(self) if self else "(?!)"
-        self.any_re = _re(body)
-        self.end_re = _re(f"{body}$")
-        self.reversed_re = _re(trie_pattern(w[::-1] for w in self) if self else "(?!)")
-        # the words that hold no other word of the list: the first of them found in a text
-        # ends where the first occurrence of any word ends (see first_end)
-        minimal = [w for w in self if not any(o != w and o in w for o in self)]
-        self.minimal_re = _re("|".join(regex.escape(w) for w in minimal) or "(?!)")
         self.last_chars = frozenset(w[-1] for w in self)
         self.first_chars = frozenset(w[0] for w in self)
         return self
+
+    # the patterns are compiled when first used: most lists need one or two of them, and a
+    # list of hundreds of words takes a tenth of a second to compile
+    @cached_property
+    def _body(self) -> str:
+        return trie_pattern(self) if self else "(?!)"
+
+    @cached_property
+    def any_re(self):
+        return _re(self._body)
+
+    @cached_property
+    def end_re(self):
+        return _re(f"{self._body}$")
+
+    @cached_property
+    def reversed_re(self):
+        return _re(trie_pattern(w[::-1] for w in self) if self else "(?!)")
+
+    @cached_property
+    def minimal_re(self):
+        """The words that hold no other word of the list: the first of them found in a text
+        ends where the first occurrence of any word ends (see first_end)."""
+        minimal = [w for w in self if not any(o != w and o in w for o in self)]
+        return _re("|".join(regex.escape(w) for w in minimal) or "(?!)")
 
     def ending(self, s: str) -> str | None:
         """The longest of the words that s ends with (a trie matched on s reversed)."""
@@ -140,8 +157,11 @@ def _neutral_prefix():
 # ---------------------------------------------------------------- places
 
 # development zones, counted as written; other places end in one of _PLACE_CHARS after a
-# name of two or three Han characters
-_ZONES = _re(r"示范区|高新区|开发区|产业集聚区|经开区")
+# name of two or three Han characters. A zone ends in 区 and holds no other: it is found
+# at the 区 the place loop looks at anyway, longest first.
+_ZONES = frozenset(("示范区", "高新区", "开发区", "产业集聚区", "经开区"))
+assert all(z.endswith("区") and z.count("区") == 1 and len(z) in (3, 5) for z in _ZONES) \
+    and not any(a != b and a.endswith(b) for a in _ZONES for b in _ZONES)  # (the 3 are tried first)
 _PLACE_CHARS = "区县市镇乡省"
 _GENERIC = {"全区", "该区", "本区", "我区", "辖区", "园区", "城区", "社区", "小区", "景区", "片区", "全县",
             "全市", "我市", "本市", "全省", "我省", "新城区", "主城区", "中心城区", "市区", "校区", "库区", "矿区",
@@ -157,19 +177,19 @@ def home_places(text: str, place: str | None, cps: np.ndarray | None = None) -> 
     (cps: the text's code points, when the caller has them.)"""
     counts: dict[str, int] = {}
     at_boundary: set[str] = set()  # names printed after punctuation or at the start
-    zone_ends = set()
-    for m in _ZONES.finditer(text):
-        w = m.group()
-        counts[w] = counts.get(w, 0) + 1
-        zone_ends.add(m.end() - 1)
     if cps is None:
         cps = codepoints(text)
-    # a suffix character after two Han characters (not the 区 of a zone)
+    # a suffix character after two Han characters (the 区 of a zone counts the zone)
     at = np.flatnonzero(in_chars(cps, _PLACE_CHARS)[2:]) + 2
     for i in at[is_han(cps[at - 1]) & is_han(cps[at - 2])].tolist():
-        if i in zone_ends:
-            continue
         w = text[i]
+        if w == "区":
+            zone = text[i - 2:i + 1]
+            if zone not in _ZONES:
+                zone = text[max(0, i - 4):i + 1]
+            if zone in _ZONES:
+                counts[zone] = counts.get(zone, 0) + 1
+                continue
         for k in (2, 3):  # the name is the two or three characters before the suffix
             if i < k:
                 break
@@ -613,6 +633,15 @@ def _catalogue_suffix(metric: str) -> str | None:
 def _long_aliases() -> Words:
     """The catalogue's aliases of 3 characters or more."""
     return Words(a for a in catalogue() if len(a) >= 3)
+
+
+def compile_words() -> None:
+    """Compile now every pattern of the word lists (else each is compiled when first used):
+    for a process that others are forked from."""
+    for words in (*_vocab().values(), _long_aliases()):
+        if isinstance(words, Words):
+            for name in ("any_re", "end_re", "reversed_re", "minimal_re"):
+                getattr(words, name)
 
 
 def _after_unit(text: str, f: Figure) -> int:

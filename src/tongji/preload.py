@@ -6,9 +6,11 @@ from __future__ import annotations
 import datetime as _dt
 
 from . import build  # what the workers run
+from .interpret import compile_words
 from .pipeline import analyse
 
 analyse("截至2021年9月底，全区完成投资12.5亿元，同比增长8.3%，新建项目7个。", _dt.date(2021, 10, 1))
+compile_words()  # (the sentence above needs only some of them)
 
 from .tables import columns_table
 
