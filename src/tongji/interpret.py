@@ -262,12 +262,14 @@ def _spans(marks: np.ndarray, n: int, starts: np.ndarray, ends: np.ndarray, limi
 # ---------------------------------------------------------------- main
 
 def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.date | None = None,
-              place: str | None = None) -> list[Figure]:
-    """Fill the meaning fields of figs (clean offsets) in place."""
+              place: str | None = None, cps: np.ndarray | None = None) -> list[Figure]:
+    """Fill the meaning fields of figs (clean offsets) in place. (cps: the code points of
+    text, when the caller has them: ``Clean.cps``.)"""
     if not figs:
         return figs
     v = _vocab()
-    cps = codepoints(text)
+    if cps is None:
+        cps = codepoints(text)
     places = home_places(text, place, cps)
     art_of = _article_index(arts, figs)
     by_art: dict[int, list[int]] = {}  # article -> its figures (indices into figs)

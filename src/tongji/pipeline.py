@@ -17,7 +17,7 @@ def analyse(raw: str, published: dt.date | None = None, place: str | None = None
     arts = articles(c.text)
     figs = find(c.text)
     if meaning:
-        interpret(c.text, arts, figs, published=published, place=place)
+        interpret(c.text, arts, figs, published=published, place=place, cps=c.cps)
     if figs:
         starts, ends = c.to_raw_many([f.start for f in figs], [f.end for f in figs])
         for f, a, b in zip(figs, starts, ends):

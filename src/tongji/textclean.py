@@ -259,6 +259,7 @@ class Clean:
     raw: str
     text: str
     index: np.ndarray  # int64, len(text): raw index of each clean character
+    cps: np.ndarray  # uint32, len(text): the code points of text (what codepoints(text) gives)
 
     def to_raw(self, start: int, end: int) -> tuple[int, int]:
         """Clean span [start, end) -> raw span, end exclusive."""
@@ -327,5 +328,6 @@ def _clean(raw: str) -> Clean:
     keep[newline_at] = True
     keep[space_at] = True
     index = np.flatnonzero(keep)
-    text = from_codepoints(cps) if index.size == n else from_codepoints(cps[index])
-    return Clean(raw, text, index.astype(np.int64, copy=False))
+    if index.size != n:
+        cps = cps[index]
+    return Clean(raw, from_codepoints(cps), index.astype(np.int64, copy=False), cps)
