@@ -63,18 +63,25 @@ def months_period(y: int, m1: int, m2: int, pos: int = 0, event: bool = False) -
     return Period(*_months_bounds(y, m1, m2), pos=pos, event=event)
 
 
+@lru_cache(maxsize=None)
+def _stock_label(end: dt.date) -> str:
+    return f"..{end.isoformat()}"
+
+
 def stock_period(end: dt.date, pos: int = 0) -> Period:
-    return Period(None, end, f"..{end.isoformat()}", stock=True, pos=pos)
+    return Period(None, end, _stock_label(end), stock=True, pos=pos)
 
 
 def as_stock(p: Period) -> Period:
     if p.end is None or p.stock:
         return p
-    return Period(None, p.end, f"..{p.end.isoformat()}", stock=True, pos=p.pos)
+    return Period(None, p.end, _stock_label(p.end), stock=True, pos=p.pos)
 
 
 # a year before a half or a month (2021年, 今年)
 YEAR = r"(?:(?P<y>(?:19|20)\d{2})年|(?P<ry>今年|去年|上年|本年|当年))"
+# the alternatives that take one (see _patterns): only their matches can have a year group
+_TAKE_YEAR = frozenset(("half", "firstn", "range", "day", "month"))
 
 
 CNM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
@@ -124,6 +131,9 @@ def _patterns():
         rf")"
     )
     comp = tuple(v["comparison_before"])
+    # what a comparison word ends with: most matches follow none of these characters, and
+    # one look-up rules the words out
+    comp_end = frozenset(w[-1] for w in comp)
     # the alternative a match took, named after its first group (half, yo …) or its form
     # (range, day, month), read from the last group it closed (m.lastindex): every group but
     # asof and the year belongs to one alternative, and the year is never the last
@@ -131,7 +141,7 @@ def _patterns():
            "yend": "yo", "tyend": "ty", "lyend": "ly", "pastn": "past"}
     names = {i: g for g, i in pat.groupindex.items()}
     kind = tuple(key.get(names.get(i), names.get(i)) for i in range(pat.groups + 1))
-    return pat, comp, kind
+    return pat, comp, comp_end, kind, v["halves"], v["plans"]
 
 
 @lru_cache(maxsize=1)
@@ -168,39 +178,43 @@ def _cn_int(s: str) -> int:
     return int(s) if s.isdigit() else int(parse_chinese(s))
 
 
+def _default_year(text: str, at: int, m_end: int, published: dt.date | None, cur_year: int | None,
+                  explicit: bool) -> int | None:
+    """The year of a period named without one (前三季度, 1—11月) whose words end at offset at
+    and which ends in month m_end: the publication year, or the year before when that period
+    would not be over yet when the page appeared — unless the sentence plans it (下半年，力争完成…)."""
+    if explicit or not published or cur_year != published.year or m_end <= published.month:
+        return cur_year
+    rest = text[at:at + 60].split("。", 1)[0]
+    if _plan_cue().search(rest):
+        return cur_year
+    return published.year - 1
+
+
 def scan(text: str, start: int, end: int, published: dt.date | None, context_year: int | None = None
          ) -> list[Period]:
     """Time expressions of text[start:end] in order."""
-    pat, comp, kind = _patterns()
-    halves, plans = vocab()["periods"]["halves"], vocab()["periods"]["plans"]
+    pat, comp, comp_end, kind, halves, plans = _patterns()
     out: list[Period] = []
     pub_year = published.year if published else None
     cur_year = context_year or pub_year
     explicit = context_year is not None  # was the year named, or is it the publication year?
 
-    def default_year(m_end: int, at: int) -> int | None:
-        """The year of a period named without one (前三季度, 1—11月): the publication year,
-        or the year before when that period would not be over yet when the page appeared —
-        unless the sentence plans it (下半年，力争完成…)."""
-        if explicit or not published or cur_year != pub_year or m_end <= published.month:
-            return cur_year
-        rest = text[at:at + 60].split("。", 1)[0]
-        if _plan_cue().search(rest):
-            return cur_year
-        return pub_year - 1
     for m in _candidates(pat, text, start, end):
         a, b = m.span()
         asof_word = m["asof"]
-        if not asof_word and text.endswith(comp, max(0, a - 2), a):
+        if not asof_word and a and text[a - 1] in comp_end and text.endswith(comp, max(0, a - 2), a):
             # 比上年, 是2020年的: a comparison, not the period
             continue
         if text.startswith(("同期", "第"), b):
             continue  # 上年同期; 2021年第一批, 2021年第18次: names, not periods
         k = kind[m.lastindex]
-        y, ry = m.group("y", "ry")  # (only the alternatives that take a year have one)
-        y = int(y) if y else None
-        if ry and pub_year:
-            y = pub_year - 1 if ry in ("去年", "上年") else pub_year
+        y = None
+        if k in _TAKE_YEAR:
+            y, ry = m.group("y", "ry")
+            y = int(y) if y else None
+            if ry and pub_year:
+                y = pub_year - 1 if ry in ("去年", "上年") else pub_year
         asof = bool(asof_word)
         if asof_word == "到" and _re(r"(?:增加|增长|提高|提升|下降|减少|降|升|扩大|缩小)$").search(text[max(0, a - 3):a]):
             asof = False  # 增加到2020年的2123亿元: a value, not a target date
@@ -211,17 +225,17 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
                 p = Period(dt.date(y1, 1, 1), dt.date(y2, 12, 31), f"{y1}..{y2}", pos=b)
             elif k == "half":
                 m1, m2 = halves[m["half"]]
-                yy = y or default_year(m2, b)
+                yy = y or _default_year(text, b, m2, published, cur_year, explicit)
                 if yy:
                     p = months_period(yy, m1, m2, pos=b)
             elif k == "firstn":
                 n = _cn_int(m["firstn"])
-                yy = y or default_year(n, b)
+                yy = y or _default_year(text, b, n, published, cur_year, explicit)
                 if yy and 1 <= n <= 12:
                     p = months_period(yy, 1, n, pos=b)
             elif k == "range":
                 m1, m2 = _cn_int(m["mo"]), _cn_int(m["m2"])
-                yy = y or default_year(m2, b)
+                yy = y or _default_year(text, b, m2, published, cur_year, explicit)
                 if yy and 1 <= m1 <= m2 <= 12:
                     p = months_period(yy, m1, m2, pos=b)
                     if asof or m["mend"]:
