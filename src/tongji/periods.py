@@ -96,17 +96,29 @@ def _patterns():
     plans = "|".join(v["plans"])
     if any(regex.match(YEAR, w) for w in v["halves"]):
         raise ValueError("a half may not start with a year: the pattern tries the year once")
-    # where a match can start, checked first at every position of a window: a digit only
-    # before 年, 月 or a range (2021年, 3月, 1-2月); a numeral only before 月, 季, 年 or 五
-    # (三月, 十四五); one of the characters the other words start with; 年 only in 年初 and
-    # in the words of the vocabulary that start with it (年内), as for a digit. Each branch
-    # starts with a character or a class, which re checks without entering the branch.
-    starts = (r"\d\d?(?:\d\d)?[年月至到\-—~－]|[截到今本当去上前全目现第下过近]|年初"
-              r"|[一二三四五六七八九两十][一二三四五六七八九两十]{0,2}(?:月|季|个月|年|五)")
-    starts += "".join("|" + regex.escape(w) for w in (*v["halves"], *v["this_year"], *v["last_year"], *v["plans"])
-                      if regex.match(r"[\d年]", w) and not regex.match(starts, w))
+    # where a match can start, checked first at every position of a window, in two steps:
+    # one class test of the character, which turns down most positions at once, then what
+    # must follow it: after a digit up to three more and 年, 月 or a range (2021年, 3月, 1-2月);
+    # after a numeral up to two more and 月, 季, 年 or 五 (三月, 十四五); after 到, 前 or 近
+    # anything (到2025年, 前5个月, 近五年); after the first character of another word of the
+    # pattern or of the vocabulary its second (截至, 目前, 上半年, 年内). Each branch starts
+    # with a character or a class, which re checks without entering the branch. (A run of
+    # digits is taken whole, as none of the characters after it is a digit.)
+    words = ("截至", "截止", "今年", "去年", "上年", "本年", "当年", "全年", "目前", "当前", "现阶段", "年初", "过去",
+             *v["halves"], *v["this_year"], *v["last_year"], *v["plans"])
+    nexts: dict[str, set[str]] = {}  # the first character of a word -> the second ones
+    for w in words:
+        if not regex.match(r"[\d一二三四五六七八九两十到前近]", w):
+            nexts.setdefault(w[0], set()).add(w[1])
+    starts = (r"\d{1,4}+[年月至到\-—~－]"
+              r"|[一二三四五六七八九两十][一二三四五六七八九两十]{0,2}(?:月|季|个月|年|五)|[到前近]")
+    starts += "".join(f"|{c}{next(iter(after))}" if len(after) == 1 else f"|{c}[{''.join(sorted(after))}]"
+                      for c, after in nexts.items())
+    # the words that start with a digit the first branch does not let through
+    starts += "".join("|" + regex.escape(w) for w in words if regex.match(r"\d", w) and not regex.match(starts, w))
+    first = r"[\d一二三四五六七八九两十到前近" + "".join(nexts) + "]"
     pat = _re(
-        rf"(?={starts})"
+        rf"(?={first})(?={starts})"
         rf"(?P<asof>截至|截止|截止到|到)?(?:"
         rf"(?P<plan>(?:{plans}))(?:”|\")?(?:期间|时期|以来|末|规划期)"
         # the alternatives that take a year share one, tried once: where it matches none of
