@@ -174,16 +174,17 @@ def _candidates(pat, text: str, start: int, end: int):
     one window."""
     # hi: the end of the window being gathered, unclipped (-13: none yet, the first anchor
     # opens one); clipped to end only when searched, which merges the same windows
+    # (conditional expressions rather than calls of min and max: they run for every window)
     lo, hi = start, -13
     for a in _ANCHOR.finditer(text, start, end):
         s, e = a.span()
         if s - 12 > hi:
             if hi >= 0:
-                yield from pat.finditer(text, lo, min(hi, end))
-            lo = max(start, s - 12)
+                yield from pat.finditer(text, lo, hi if hi < end else end)
+            lo = s - 12 if s - 12 > start else start
         hi = e + 12
     if hi >= 0:
-        yield from pat.finditer(text, lo, min(hi, end))
+        yield from pat.finditer(text, lo, hi if hi < end else end)
 
 
 def _cn_int(s: str) -> int:
