@@ -162,13 +162,17 @@ def _figure_parts(path: Path):
                 part_of_id = np.empty(pairs.num_rows, dtype=np.int64)
                 part_of_id[p["_id"].to_numpy()] = p["part"].to_numpy()
                 parts = part_of_id[ids]
-                rg = pa.Table.from_arrays(rg.columns, schema=spill_schema)
-                for k in np.unique(parts):
-                    for b in rg.filter(pa.array(parts == k)).to_batches():
+                # the rows of each part together (in their order): one take and a slice per
+                # part, not a filter of the whole row group per part
+                order = np.argsort(parts, kind="stable")
+                ks, starts = np.unique(parts[order], return_index=True)
+                rg = pa.Table.from_arrays(rg.columns, schema=spill_schema).take(order)
+                for k, start, end in zip(ks, starts, np.r_[starts[1:], len(order)]):
+                    for b in rg.slice(start, end - start).to_batches():
                         batches[k].append(sink.tell())
                         with pa.ipc.new_stream(sink, spill_schema, options=_SPILL) as writer:
                             writer.write_batch(_compact(b))
-            rg = p = parts = None
+            rg = p = parts = order = None
         # read, not memory-mapped: the pages of the file would count in this process's memory
         with pa.OSFile(spill, "rb") as source:
             for offsets in batches:
@@ -181,9 +185,10 @@ def _figure_parts(path: Path):
                     part = None
 
 
-# the temporary file of _figure_parts, compressed: a third of its size in about the same time
-# (zstd: a fifth, but half as much time again)
-_SPILL = pa.ipc.IpcWriteOptions(compression="lz4")
+# the temporary file of _figure_parts, not compressed: lz4 made it a third of the size (about
+# that of figures.parquet; 97 MB uncompressed for the 200 MB bench corpus, for a while) but
+# cost 2-3 ms of CPU per MB of input to compress and read back, a third of the splitting
+_SPILL = pa.ipc.IpcWriteOptions(compression=None)
 
 
 def _compact(batch: pa.RecordBatch) -> pa.RecordBatch:
@@ -267,10 +272,10 @@ def observations(figures: pa.Table) -> pa.Table:
                        obs * 2 + approximate])
     chosen = rank[np.r_[True, obs[rank][1:] != obs[rank][:-1]]]
 
-    out = t.take(chosen)
-    columns = {name: out[name].cast(schema.field(name).type) for name in
-               ["subject", "metric", "metric_id", "metric_text", "measure", "unit", "period",
-                "period_start", "period_end", "status", "component", "value", "approx"]}
+    kept = ["subject", "metric", "metric_id", "metric_text", "measure", "unit", "period",
+            "period_start", "period_end", "status", "component", "value", "approx"]
+    out = t.select(kept + ["figure_id"]).take(chosen)  # (only the columns an observation keeps)
+    columns = {name: out[name].cast(schema.field(name).type) for name in kept}
     columns |= {
         "observation_id": t["figure_id"].take(first), "value_figure_id": out["figure_id"],
         "conflict": pa.array(conflict), "n_sources": pa.array(counts, pa.int32()),
