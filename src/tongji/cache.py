@@ -19,12 +19,13 @@ import json
 import os
 import pickle
 import sqlite3
-import zlib
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-FORMAT = "tongji-cache-2"  # 2: figures and articles stored as columns
+import pyarrow as pa
+
+FORMAT = "tongji-cache-3"  # 2: figures and articles stored as columns; 3: blobs in zstd
 CACHE_DIR = ".cache"
 _SKIP_DIRS = {"__pycache__"}
 _SKIP_SUFFIXES = {".pyc", ".pyo"}
@@ -80,12 +81,18 @@ def file_sha256(path: str | Path) -> str | None:
     return h.hexdigest()
 
 
+_CODEC = "zstd"  # Arrow's (level 1): a third of the CPU of zlib at level 1, blobs 7% larger
+
+
 def dumps(result) -> bytes:
-    return zlib.compress(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    """A result as a blob: the length of its pickle, then the pickle compressed."""
+    data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+    return len(data).to_bytes(8, "little") + pa.compress(data, _CODEC, asbytes=True)
 
 
 def loads(blob: bytes):
-    return pickle.loads(zlib.decompress(blob))
+    size = int.from_bytes(blob[:8], "little")
+    return pickle.loads(pa.decompress(memoryview(blob)[8:], size, _CODEC, asbytes=True))
 
 
 class Cache:
