@@ -8,7 +8,6 @@ approximation, the noun it counts, and its span. Rules and their examples live s
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_left
 import itertools
 import math
 from dataclasses import dataclass
@@ -209,16 +208,16 @@ _HAN_LEAD = _re(r"\p{Han}{1,16}")
 _NOT_IN_TAIL = frozenset("全本该我各省市县区乡镇村年月日和与及个家")  # in no last two characters taken as a noun
 
 
-def _best_head(run: str) -> str | None:
+def _best_head(run: str, rules) -> str | None:
     """The counted noun in a run of Han characters: the known head noun that ends last
     (乡镇敬老院 -> 敬老院)."""
     # on the reversed run, the first head found is the one that ends last, the longest of
     # those that end there (the trie prefers longer words)
-    m = _rules()["heads_rev_re"].search(run[::-1])
+    m = rules["heads_rev_re"].search(run[::-1])
     return m.group()[::-1] if m else None
 
 
-def _counted(text: str, start: int, end: int, classifier: str) -> str | None:
+def _counted(text: str, start: int, end: int, classifier: str, rules) -> str | None:
     """The noun a count counts: after the classifier (75个项目), else before the number
     (重点项目75个); None when the text does not say (filled from a neighbour later)."""
     named = _SELF_NAMED.get(classifier)
@@ -231,15 +230,14 @@ def _counted(text: str, start: int, end: int, classifier: str) -> str | None:
             run = _re(r"[“”]").sub("", run)
         cut = _COUNTED_CUT.search(run)
         run = run[: cut.start()] if cut else run
-        head = _best_head(run[:10]) if run else None
+        head = _best_head(run[:10], rules) if run else None
         if head:
             return head
     # the Han characters just before the number, read backwards from it (reversed, the
     # words looked for at the run's end are at its start: a match, not a search)
     m = _HAN_LEAD.match(text[max(0, start - 16):start][::-1])
-    rev = _strip_tail_words(m.group()) if m else ""
+    rev = _strip_tail_words(m.group(), rules) if m else ""
     if rev:
-        rules = _rules()
         h = rules["heads_rev_re"].match(rev)  # a known head the run ends with
         if h:
             return h.group()[::-1]
@@ -250,10 +248,9 @@ def _counted(text: str, start: int, end: int, classifier: str) -> str | None:
     return None
 
 
-def _strip_tail_words(rev: str) -> str:
+def _strip_tail_words(rev: str, rules) -> str:
     """A run read backwards without the words that may stand between a noun and its count
     (累计, 共, 达 …), which it starts with."""
-    rules = _rules()
     pat, last = rules["count_tail_rev_re"], rules["count_tail_last"]
     while rev and rev[0] in last:  # no word ends with any other character
         m = pat.match(rev)
@@ -275,7 +272,7 @@ _UNITS_CHECKED = frozenset(("个", "度", "岁", "周岁", "年", "周"))  # the
 
 
 def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, in_phrase: bytearray,
-             quotes: list[int]) -> bool:
+             after_quote: bytearray) -> bool:
     """Hard negatives: ordinals, codes, dates, names, slogans."""
     # one character tells most numbers from the words (a look-up, not ten endswith)
     if start and text[start - 1] in rules["not_before_last"] \
@@ -285,8 +282,7 @@ def _blocked(text: str, start: int, end: int, num: str, unit: str, rules, in_phr
         return True
     if in_phrase.find(1, start, end) >= 0:
         return True
-    q = bisect_left(quotes, start - 12)  # the first quotation opening at most 12 before
-    if q < len(quotes) and quotes[q] < start and _in_short_quote(text, start, end):
+    if after_quote[start] and _in_short_quote(text, start, end):
         return True  # a slogan in quotes: “四个焦作”, “六个100%”
     if not num[0].isdigit() and num[0] != "-":
         if not num.strip("零〇○"):
@@ -364,9 +360,21 @@ def _near(pattern, text: str, anchors, stretch: tuple) -> list:
     return out
 
 
+# the Chinese numerals top_anchor looks for next to 前 and 强; its digits are no letters
+_TOP_NUMERALS = frozenset("一二三四五六七八九十百千")
+
+
 def _top_anchors(text: str, anchor) -> list[int]:
     """前 before a numeral (前三, 前10名), 强 after one (100强): every match of ``top`` has one."""
-    return [i for i in _positions(text, "前强") if anchor.match(text, i if text[i] == "前" else max(i - 1, 0))]
+    out = []
+    for i in _positions(text, "前强"):
+        # the character next to it first: most are a letter and no numeral (目前, 加强), and
+        # the anchor is not looked for at all (a match of regex costs ten such tests)
+        at = i if text[i] == "前" else max(i - 1, 0)
+        c = text[i + 1:i + 2] if text[i] == "前" else text[at:i]
+        if (c in _TOP_NUMERALS or not c.isalpha()) and anchor.match(text, at):
+            out.append(i)
+    return out
 
 
 def _ratio_anchors(text: str, anchor) -> list[int]:
@@ -383,7 +391,10 @@ def find(text: str) -> list[Figure]:
     in_phrase = bytearray(len(text) + 1)  # characters inside a slogan or a name with numerals
     for m in rules["phrase_re"].finditer(text):
         in_phrase[m.start():m.end()] = b"\x01" * (m.end() - m.start())
-    quotes = _positions(text, QUOTES_OPEN)  # where quotations may open
+    # 1 where a quotation may open at most 12 characters before (_in_short_quote's span)
+    after_quote = bytearray(len(text) + 13)
+    for q in _positions(text, QUOTES_OPEN):
+        after_quote[q + 1:q + 13] = b"\x01" * 12
     found: list[Figure] = []
     occupied = bytearray(len(text) + 1)
 
@@ -439,36 +450,46 @@ def find(text: str) -> list[Figure]:
     multipliers = rules["multipliers"]
     # per unit as written: its output code, its factor to that unit and the rule of its kind
     unit_rows = rules["unit_rows"]
+    approx_last = rules["before_approx_last"]
+    # the spans taken so far (ranks, tops, ratios) are few: most pages have none to look up.
+    # The main pattern's own matches never overlap; only percent_words, after this loop,
+    # needs theirs, and only on a page that has any
+    taken_before = bool(found)
+    mark = "分之" in text
     for m in rules["main"].finditer(text):
         a, b = m.span()
-        if occupied.find(1, a, b) >= 0:
+        if taken_before and occupied.find(1, a, b) >= 0:
             continue
         num, in1, mult, in2, unit_s, post = m.groups()  # the groups in order, named in the pattern
         unit_end = m.end(5)  # unit
-        if _blocked(text, a, unit_end, num, unit_s, rules, in_phrase, quotes):
+        if _blocked(text, a, unit_end, num, unit_s, rules, in_phrase, after_quote):
             continue
-        try:
-            val = _num_value(num)
-        except (ValueError, ArithmeticError):
-            continue
+        if num.isdecimal():
+            val = Decimal(num)  # _num_value without the call, for most numbers
+        else:
+            try:
+                val = _num_value(num)
+            except (ValueError, ArithmeticError):
+                continue
         if mult:
             val *= multipliers[mult]
         code, factor, rule = unit_rows[unit_s]
         approx = after[post] if post else inner[in1 or in2] if in1 or in2 else None
-        if approx is None:
+        if approx is None and a and text[a - 1] in approx_last:  # _approx_before's own first test
             approx = _approx_before(text, a, rules)
         exact = val * factor
         # the span is the number and its unit with 余/多 but without 左右/以上/以下
         end = b if post in ("多", "余") else unit_end
-        counted = _counted(text, a, b, unit_s) if code == "count" else None
+        counted = _counted(text, a, b, unit_s, rules) if code == "count" else None
         # positional, as keywords cost a third of the call: ..., approx, counted, group, role,
         # decimal; float is to_float without the call
         found.append(Figure(a, end, text[a:end], float(exact), code, num, (mult or "") + unit_s, rule,
                             approx, counted, None, None, exact))
-        occupied[a:b] = b"\x01" * (b - a)
+        if mark:
+            occupied[a:b] = b"\x01" * (b - a)
 
     # 百分之十五 (a page without 分之 has none: skip the scan)
-    for m in rules["percent_words"].finditer(text) if "分之" in text else ():
+    for m in rules["percent_words"].finditer(text) if mark else ():
         a, b = m.span()
         if not free(a, b):
             continue
@@ -540,7 +561,9 @@ def _link_neighbours(text: str, found: list[Figure], groups) -> None:
     """Figures of one unit written side by side form a group: a range (``1亿元至5亿元``)
     or a list (``2.5%和15%``, ``980件、640件``)."""
     for f1, f2 in zip(found, found[1:]):
-        if f1.unit != f2.unit or f1.unit in ("ratio",) or f2.group is not None:
+        # no separator is longer than two characters: most neighbours are further apart
+        if not 0 < f2.start - f1.end <= 2 or f1.unit != f2.unit or f1.unit in ("ratio",) \
+                or f2.group is not None:
             continue
         between = text[f1.end:f2.start]
         if between not in _RANGE_SEP and between not in _LIST_SEP:
