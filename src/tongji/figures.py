@@ -13,6 +13,7 @@ import math
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from operator import attrgetter
 
 import regex
 
@@ -236,7 +237,9 @@ def _counted(text: str, start: int, end: int, classifier: str, rules) -> str | N
     # the Han characters just before the number, read backwards from it (reversed, the
     # words looked for at the run's end are at its start: a match, not a search)
     m = _HAN_LEAD.match(text[max(0, start - 16):start][::-1])
-    rev = _strip_tail_words(m.group(), rules) if m else ""
+    rev = m.group() if m else ""
+    if rev and rev[0] in rules["count_tail_last"]:  # (most runs start with no such word)
+        rev = _strip_tail_words(rev, rules)
     if rev:
         h = rules["heads_rev_re"].match(rev)  # a known head the run ends with
         if h:
@@ -383,6 +386,7 @@ def _ratio_anchors(text: str, anchor) -> list[int]:
 
 
 _RULE_OF_KIND = {"money": "money", "percent": "percent", "count": "count", "times": "multiple"}
+_START = attrgetter("start")  # figures sort by where they start
 
 
 def find(text: str) -> list[Figure]:
@@ -506,7 +510,7 @@ def find(text: str) -> list[Figure]:
 
     # a number too long for a float64 (400 digits) is no quantity of this world
     found = [f for f in found if math.isfinite(f.value)]
-    found.sort(key=lambda f: f.start)
+    found.sort(key=_START)
     found = _bare_partners(text, found, rules, groups)
     _link_neighbours(text, found, groups)
     _fill_counted(found)
@@ -516,16 +520,19 @@ def find(text: str) -> list[Figure]:
 def _bare_partners(text: str, found: list[Figure], rules, groups) -> list[Figure]:
     """``3—5家``, ``分别为7和29个``: a bare number before a connector and a figure shares
     that figure's unit. Ranges link low and high ends."""
-    out: list[Figure] = []
     ends_connector = rules["connector_last"]
-    for f in found:
-        # the character before the figure first: few are a connector (or a line break: the
-        # pattern's $ matches before one)
-        if not f.start or text[f.start - 1] not in ends_connector or f.unit in ("rank", "ratio"):
-            out.append(f)
+    # the character before the figure first: few are a connector (or a line break: the
+    # pattern's $ matches before one), and the list is copied only when a partner joins it
+    maybe = [i for i, f in enumerate(found) if f.start and text[f.start - 1] in ends_connector]
+    out: list[Figure] = []
+    kept = 0  # found[:kept] are in out
+    for i in maybe:
+        f = found[i]
+        if f.unit in ("rank", "ratio"):
             continue
         m = rules["connector"].search(text[max(0, f.start - 24):f.start])
-        if m and not (out and out[-1].end > f.start - len(m.group())):
+        # the bare number lies after the figure before, if any
+        if m and not (i and found[i - 1].end > f.start - len(m.group())):
             num = m["num"]
             a = f.start - len(m.group())
             b = a + len(num) + len(m["mult"])
@@ -545,8 +552,12 @@ def _bare_partners(text: str, found: list[Figure], rules, groups) -> list[Figure
                     partner.group = f.group = next(groups)
                     if m["sep"] in _RANGE_SEP:
                         _mark_range(partner, f)
+                    out += found[kept:i]
                     out.append(partner)
-        out.append(f)
+                    kept = i
+    if not out:
+        return found
+    out += found[kept:]
     return out
 
 
