@@ -27,8 +27,8 @@ _TIME_RE = _re(
     r"(?:(?:19|20)\d{2}年(?:底|末|初)?)?(?:\d{1,2}(?:月份?)?(?:至|到|-|—|~)\d{1,2}月份?|\d{1,2}月份?(?:\d{1,2}[日号])?(?:底|末)?)"
     r"|(?:19|20)\d{2}年(?:底|末|初)?|上年末|年末|年底|年初|上半年|下半年|前三季度|[一二三四]季度|今年以来|年初以来|今年|去年|上年|全年|年内|当年|目前"
     r"|截至|截止|[上下]午|当日|当天|(?:过去|近|这)?[一二三四五六七八九十两\d]{1,2}年(?:来|间|以来)?(?=累计|共|来|间|以来|，|,)")
-# every time expression _TIME_RE finds holds one of these characters
-_TIME_CHARS = _re(r"[年月季目截午当]")
+# every time expression _TIME_RE finds holds one of these (目 alone would stop at every 项目)
+_TIME_CHARS = _re(r"[年月季截午当]|目前")
 
 
 def _strip_time(s: str) -> str:
@@ -44,13 +44,17 @@ class Words(tuple):
     finds any of the words (the longest of those that start first), ``end_re`` the longest
     one a text ends with; ``ending(s)`` does that faster. ``last_chars`` and ``first_chars``:
     the characters the words end and start with (a text that ends with none of them ends with
-    no word)."""
+    no word). ``w in words`` asks a set, not each word in turn."""
 
     def __new__(cls, words):
         self = super().__new__(cls, sorted(set(words), key=lambda w: (-len(w), w)))
+        self._set = frozenset(self)
         self.last_chars = frozenset(w[-1] for w in self)
         self.first_chars = frozenset(w[0] for w in self)
         return self
+
+    def __contains__(self, w) -> bool:
+        return w in self._set
 
     # the patterns are compiled when first used: most lists need one or two of them, and a
     # list of hundreds of words takes a tenth of a second to compile
@@ -65,6 +69,12 @@ class Words(tuple):
     @cached_property
     def end_re(self):
         return _re(f"{self._body}$")
+
+    @cached_property
+    def last_char_re(self):
+        """Finds any of the characters the words end with (a text holding none of them holds
+        no word; cheaper to ask than last_chars of each of its characters)."""
+        return _re(f"[{''.join(map(regex.escape, sorted(self.last_chars)))}]" if self else "(?!)")
 
     @cached_property
     def reversed_re(self):
@@ -119,6 +129,7 @@ def _vocab():
     }
     # every word _Cues looks for: most sentences hold none
     words["cues"] = Words([w for k in ("plan", "expected", "plan_not", "event", "forecast") for w in words[k]])
+    words["aliases"] = _long_aliases()
     return words
 
 
@@ -317,8 +328,9 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
                 f.measure = prev.measure
                 if prev.value < 0 < f.value:
                     _negate(f)
-            same_part = same_sentence and not _SEMICOLON.search(text, prev.end, f.start)
-            _metric_subject(f, lead, clause, text, c0, prev if same_part else None, places, v)
+            same_part = same_sentence and not (cues.semicolon and _SEMICOLON.search(text, prev.end, f.start))
+            _metric_subject(f, lead, clause, cues.noisy and _is_noisy(clause), text, c0,
+                            prev if same_part else None, places, v)
             if f.unit == "count" and f.metric_text:
                 k = text.rfind("其中", s0, f.start)
                 if k >= 0 and parent is not None and parent.counted == f.counted and parent.metric_text \
@@ -409,7 +421,7 @@ def _measure(f: Figure, lead: str, clause: str, v) -> None:
     # the lead-in's: without a change word's last character, there is none)
     change = v["change"]
     w = change.ending(_NOT_HAN_END.sub("", _strip_time(lead))[-8:]) \
-        if not change.last_chars.isdisjoint(lead) else None
+        if change.last_char_re.search(lead) else None
     if w:
         f.measure = "change"
         if w in ("减少", "减"):
@@ -466,8 +478,8 @@ _NP_CUT = _re(
 _GROUP_END = ("项目", "企业", "公司", "集团", "产业", "集群", "园区", "产业园", "园", "行业", "工程", "基地",
               "医院", "学校", "幼儿园", "中心", "平台", "合作社", "城", "村", "社区", "部门", "单位", "机构", "业")
 _LEAD_NOISE = _re(r"^.*?(?:本报讯|本报记者|记者)[^）)]*[）)]|^.*?报告指出[:：]?[“\"]?")
-_INVEST = ("总投资", "计划总投资", "完成投资", "投资", "产值", "总产值", "增加值", "收入", "成交金额",
-           "节约资金", "审减金额", "利润", "税收", "销售收入", "营业收入", "主营业务收入")
+_INVEST = frozenset(("总投资", "计划总投资", "完成投资", "投资", "产值", "总产值", "增加值", "收入", "成交金额",
+                     "节约资金", "审减金额", "利润", "税收", "销售收入", "营业收入", "主营业务收入"))
 
 
 def _np_after(text: str, pos: int) -> str:
@@ -487,8 +499,9 @@ def _clean_metric(m: str) -> str:
     return m.strip(_PUNCT_NOT_LIST).strip("、")
 
 
-def _metric_subject(f: Figure, lead: str, clause: str, text: str, clause_start: int, prev: Figure | None,
-                    places: dict, v) -> None:
+def _metric_subject(f: Figure, lead: str, clause: str, noisy: bool, text: str, clause_start: int,
+                    prev: Figure | None, places: dict, v) -> None:
+    """The metric and subject of f. (noisy: whether its clause may hold a dateline, _is_noisy.)"""
     home = places["home"]
     subject = home
     scope = clause
@@ -501,7 +514,6 @@ def _metric_subject(f: Figure, lead: str, clause: str, text: str, clause_start: 
         elif _has_any(scope, v["province"]):
             subject = places["province"]
     # the lead-in is the end of the clause: no dateline in the clause, none in the lead-in
-    noisy = _is_noisy(clause)
     phrase = _lead_noise(lead) if noisy else lead
     lead_in = phrase  # (without a dateline)
     share_phrase = f.measure == "share" and "占" in phrase
@@ -541,7 +553,7 @@ def _metric_subject(f: Figure, lead: str, clause: str, text: str, clause_start: 
         # 成功调增8.3平方公里建设用地, 5万亩土地规模整治项目: the noun phrase after the figure
         metric = _np_after(text, after) or metric
     # a catalogued name ends the phrase: keep it whole (规模以上工业增加值)
-    alias = _catalogue_suffix(metric)
+    alias = v["aliases"].ending(metric)  # (what _catalogue_suffix finds)
     head = None if alias and alias == metric else v["heads"].ending(metric)
     if alias and alias != metric and len(alias) >= 2 and f.unit != "count":
         front = metric[: -len(alias)]
@@ -640,9 +652,9 @@ def _long_aliases() -> Words:
 def compile_words() -> None:
     """Compile now every pattern of the word lists (else each is compiled when first used):
     for a process that others are forked from."""
-    for words in (*_vocab().values(), _long_aliases()):
+    for words in _vocab().values():  # (the catalogue's aliases too)
         if isinstance(words, Words):
-            for name in ("any_re", "end_re", "reversed_re", "minimal_re"):
+            for name in ("any_re", "end_re", "reversed_re", "minimal_re", "last_char_re"):
                 getattr(words, name)
 
 
@@ -663,7 +675,8 @@ def _dots(m) -> str:
 
 class _Cues:
     """Where the words that set a figure's period and status first end in a sentence, so that
-    each figure of the sentence asks only whether they end before it."""
+    each figure of the sentence asks only whether they end before it; and whether the sentence
+    holds a semicolon or a dateline at all (most do not: their figures need not look)."""
 
     def __init__(self, text: str, s0: int, s1: int, v):
         self.span = (s0, s1)
@@ -686,6 +699,8 @@ class _Cues:
         opening = sentence.lstrip()
         at = s0 + len(sentence) - len(opening)
         self.part_from = at + 2 if opening.startswith(("其中", "包括")) else _NEVER
+        self.semicolon = "；" in sentence or ";" in sentence  # (what _SEMICOLON finds)
+        self.noisy = _is_noisy(sentence)
 
     def before(self, pos: int) -> str:
         """The masked sentence up to clean offset pos."""
