@@ -237,8 +237,9 @@ def _strip(phrase: str, v) -> str:
     lead, tail, places = v["strip_lead"], v["strip_tail"], v["places"]
     while p:
         # (a word is looked for only where p starts with one's first character)
-        m = lead.any_re.match(p) if p[0] in lead.first_chars else None
-        if m is None and p[0] in places.first_chars:
+        c = p[0]
+        m = lead.any_re.match(p) if c in lead.first_chars else None
+        if m is None and c in places.first_chars:
             m = places.any_re.match(p)
             if m and m.end() == len(p):
                 m = None
@@ -250,7 +251,7 @@ def _strip(phrase: str, v) -> str:
             p = p[: -len(w)].rstrip(_PUNCT)
             continue
         break
-    return p.strip(_PUNCT)
+    return p  # (stripped at both ends: each cut strips the end it cuts)
 
 
 def _has_any(s: str, words: Words) -> str | None:
@@ -552,16 +553,19 @@ def _metric_subject(f: Figure, lead: str, clause: str, noisy: bool, text: str, c
             not metric or metric in v["verbs2"] or len(metric) <= 4 and v["verbs2"].ending(metric)):
         # 成功调增8.3平方公里建设用地, 5万亩土地规模整治项目: the noun phrase after the figure
         metric = _np_after(text, after) or metric
-    # a catalogued name ends the phrase: keep it whole (规模以上工业增加值)
-    alias = v["aliases"].ending(metric)  # (what _catalogue_suffix finds)
-    head = None if alias and alias == metric else v["heads"].ending(metric)
-    if alias and alias != metric and len(alias) >= 2 and f.unit != "count":
-        front = metric[: -len(alias)]
-        head = alias
-    elif head and len(metric) > len(head) and f.unit != "count":
-        front = metric[: -len(head)]
-    else:
-        front = ""
+    # a catalogued name ends the phrase: keep it whole (规模以上工业增加值); what is before it
+    # (or before a metric's head word) may be the subject — not for a count (whose metric is
+    # what it counts)
+    front = ""
+    if f.unit != "count":
+        alias = v["aliases"].ending(metric)  # (what _catalogue_suffix finds)
+        if alias and alias != metric and len(alias) >= 2:
+            front = metric[: -len(alias)]
+            head = alias
+        elif not (alias and alias == metric):
+            head = v["heads"].ending(metric)
+            if head and len(metric) > len(head):
+                front = metric[: -len(head)]
     if front:
         verb = v["subject_verbs"].ending(front)
         if verb:
@@ -574,7 +578,7 @@ def _metric_subject(f: Figure, lead: str, clause: str, noisy: bool, text: str, c
                 or lead_in.lstrip(_PUNCT).startswith(_BENEFICIARY):
             front = ""  # 为企业融通资金: who benefits is not who the figure describes
         is_entity = (bool(verb) or front.endswith(_GROUP_END)) and len(front) >= 2 \
-            and not any(w in front for w in v["verbs2"]) and not front.startswith(("超额", "超", "比"))
+            and not v["verbs2"].any_re.search(front) and not front.startswith(("超额", "超", "比"))
         if front and is_entity and not _has_any(front, v["places"]) and len(front) <= 16:
             subject = front
             metric = ("完成" + head) if verb == "完成" and not head.startswith("完成") else head
