@@ -27,13 +27,15 @@ _TIME_RE = _re(
     r"(?:(?:19|20)\d{2}年(?:底|末|初)?)?(?:\d{1,2}(?:月份?)?(?:至|到|-|—|~)\d{1,2}月份?|\d{1,2}月份?(?:\d{1,2}[日号])?(?:底|末)?)"
     r"|(?:19|20)\d{2}年(?:底|末|初)?|上年末|年末|年底|年初|上半年|下半年|前三季度|[一二三四]季度|今年以来|年初以来|今年|去年|上年|全年|年内|当年|目前"
     r"|截至|截止|[上下]午|当日|当天|(?:过去|近|这)?[一二三四五六七八九十两\d]{1,2}年(?:来|间|以来)?(?=累计|共|来|间|以来|，|,)")
-# every time expression _TIME_RE finds holds one of these (目 alone would stop at every 项目)
-_TIME_CHARS = _re(r"[年月季截午当]|目前")
+# every time expression _TIME_RE finds holds one of these characters or 目前 (not 目 alone:
+# every 项目 holds one; nor 目前 in the class, which would keep the engine from skipping ahead
+# to the characters)
+_TIME_CHARS = _re(r"[年月季截午当]")
 
 
 def _strip_time(s: str) -> str:
     """s without its time expressions."""
-    return _TIME_RE.sub("", s) if _TIME_CHARS.search(s) else s
+    return _TIME_RE.sub("", s) if _TIME_CHARS.search(s) or "目前" in s else s
 
 
 _PUNCT = "“”‘’\"'「」《》()（）[]【】·—-、 "
@@ -757,11 +759,11 @@ def _status(f: Figure, cues: _Cues, lead: str, published: dt.date | None, v,
     cut = f.start - cues.s0
     if cues.expected <= cut and not cues.expected_not <= cut:
         status = "expected"
-    if cues.plan <= cut:
+    if cues.plan <= cut and status != "expected":
         s = cues.before(f.start)
         # the cue must be a word before the figure, not 计划的 in 完成计划的107%
         k, w = max((s.rfind(w), w) for w in v["plan"] if w in s)
-        if not s.startswith("的", k + len(w)) and status != "expected":
+        if not s.startswith("的", k + len(w)):
             status = "plan"
     if f.period_start and published and f.period_start > published and status == "actual":
         status = "plan"
