@@ -316,8 +316,9 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
         for i in members:
             f = figs[i]
             s0, s1, c0 = sent_start[i], sent_end[i], clause_start[i]
-            same_sentence = prev is not None and prev_sent == (s0, s1)
-            if cues is None or cues.span != (s0, s1):
+            sent = (s0, s1)
+            same_sentence = prev is not None and prev_sent == sent
+            if cues is None or cues.span != sent:
                 cues = _Cues(text, s0, s1, v)
                 context = text[s0:min(s1 + 1, len(text))].strip()
             f.context = context
@@ -354,9 +355,9 @@ def interpret(text: str, arts: list[Article], figs: list[Figure], published: dt.
                     prev if same_sentence else None, v, positions)
             _status(f, cues, lead, published, v,
                     prev_status if cues.part_from <= f.start else None)
-            if f.unit != "rank" or prev_sent != (s0, s1):
+            if f.unit != "rank" or prev_sent != sent:
                 prev = f
-            prev_sent, prev_status = (s0, s1), f.status
+            prev_sent, prev_status = sent, f.status
         years = [p.start.year for p in periods if p.start and not p.stock and p.label[:4].isdigit()
                  and len(p.label) == 4]
         if years:
@@ -474,7 +475,7 @@ def _lead_noise(s: str) -> str:
     return _LEAD_NOISE.sub("", s) if _is_noisy(s) else s
 
 
-_NP_AFTER = _re(r"(?:“[^”]{0,10}”|[\p{Han}A-Za-z])+")
+_NP_AFTER = _re(r"(?:[\p{Han}A-Za-z]+|“[^”]{0,10}”)+")  # (runs of characters: one step each)
 _NP_CUT = _re(
     r"的|和|与|及|等|在|从|为|是|已|被|将|中|内|完成|实现|进行|涉及|纷纷|全部|正在|获得|享受|入驻|受益|通上"
     r"|建成|开工|投产|竣工|参加|参与|达到|共有|总数|累计|同比|比上年|分别|提供|带动|解决|改造|工作|任务")
