@@ -6,7 +6,9 @@ punctuation, which become the article's title. Spans are clean-text offsets.
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 import regex
 
@@ -36,20 +38,32 @@ def _is_headline(t: str, lead: bool) -> bool:
         and not ("。" in t or "，" in t or "," in t or "；" in t or ";" in t) and not lead
 
 
+def _lead_candidates(text: str, paras: list[int]) -> set[int]:
+    """The paragraphs (indices into paras, their starts) that hold one of _LEAD_WORDS: the
+    words are looked for once in the page, not in every paragraph (they hold no line break)."""
+    out: set[int] = set()
+    for w in _LEAD_WORDS:
+        i = text.find(w)
+        while i >= 0:
+            out.add(bisect_right(paras, i) - 1)
+            i = text.find(w, i + 1)
+    out.discard(-1)
+    return out
+
+
 def articles(text: str) -> list[Article]:
     """Split clean text into articles; every character belongs to exactly one."""
-    paras: list[int] = []  # where the paragraphs (lines with text) start
-    bodies: list[str] = []  # and their text, stripped
-    pos = 0
-    for part in text.split("\n"):
-        body = part.strip()
-        if body:
-            paras.append(pos)
-            bodies.append(body)
-        pos += len(part) + 1
-    if not paras:
-        return [Article(0, 0, len(text), "")]
-    leads = [_is_lead(body) for body in bodies]
+    parts = text.split("\n")
+    paras = list(accumulate([len(p) + 1 for p in parts[:-1]], initial=0))  # where the lines start
+    bodies = list(map(str.strip, parts))  # and their text, stripped
+    if "" in bodies:  # only lines with text are paragraphs
+        paras = [a for a, body in zip(paras, bodies) if body]
+        bodies = [body for body in bodies if body]
+        if not paras:
+            return [Article(0, 0, len(text), "")]
+    leads = [False] * len(paras)
+    for i in _lead_candidates(text, paras):
+        leads[i] = _LEAD.match(bodies[i]) is not None
     heads = [_is_headline(body, lead) for body, lead in zip(bodies, leads)]
     # a short line with a comma is a subtitle when a lead or a headline follows it
     for i in range(len(paras) - 2, -1, -1):
