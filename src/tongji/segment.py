@@ -63,7 +63,7 @@ def articles(text: str) -> list[Article]:
             return [Article(0, 0, len(text), "")]
     leads = [False] * len(paras)
     for i in _lead_candidates(text, paras):
-        leads[i] = _LEAD.match(bodies[i]) is not None
+        leads[i] = _is_lead(bodies[i])
     heads = [_is_headline(body, lead) for body, lead in zip(bodies, leads)]
     # a short line with a comma is a subtitle when a lead or a headline follows it
     for i in range(len(paras) - 2, -1, -1):
