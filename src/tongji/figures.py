@@ -81,6 +81,7 @@ class Figure:
 
 _RANGE_SEP = ("至", "到", "-", "—", "~", "～", "－", "——")  # between the two ends of a range
 _LIST_SEP = ("、", "和", "及", "与", ",", "，")  # between the items of a list
+_SEP_MAX = max(map(len, _RANGE_SEP + _LIST_SEP))
 # between a bare number and the figure whose unit it shares (3—5家, 7和29个)
 _CONNECTORS = tuple(w for w in _RANGE_SEP if len(w) == 1) + ("、", "和", "与")
 
@@ -237,9 +238,7 @@ def _counted(text: str, start: int, end: int, classifier: str, rules) -> str | N
     # the Han characters just before the number, read backwards from it (reversed, the
     # words looked for at the run's end are at its start: a match, not a search)
     m = _HAN_LEAD.match(text[max(0, start - 16):start][::-1])
-    rev = m.group() if m else ""
-    if rev and rev[0] in rules["count_tail_last"]:  # (most runs start with no such word)
-        rev = _strip_tail_words(rev, rules)
+    rev = _strip_tail_words(m.group(), rules) if m else ""
     if rev:
         h = rules["heads_rev_re"].match(rev)  # a known head the run ends with
         if h:
@@ -454,7 +453,6 @@ def find(text: str) -> list[Figure]:
     multipliers = rules["multipliers"]
     # per unit as written: its output code, its factor to that unit and the rule of its kind
     unit_rows = rules["unit_rows"]
-    approx_last = rules["before_approx_last"]
     # the spans taken so far (ranks, tops, ratios) are few: most pages have none to look up.
     # The main pattern's own matches never overlap; only percent_words, after this loop,
     # needs theirs, and only on a page that has any
@@ -468,18 +466,15 @@ def find(text: str) -> list[Figure]:
         unit_end = m.end(5)  # unit
         if _blocked(text, a, unit_end, num, unit_s, rules, in_phrase, after_quote):
             continue
-        if num.isdecimal():
-            val = Decimal(num)  # _num_value without the call, for most numbers
-        else:
-            try:
-                val = _num_value(num)
-            except (ValueError, ArithmeticError):
-                continue
+        try:
+            val = _num_value(num)
+        except (ValueError, ArithmeticError):
+            continue
         if mult:
             val *= multipliers[mult]
         code, factor, rule = unit_rows[unit_s]
         approx = after[post] if post else inner[in1 or in2] if in1 or in2 else None
-        if approx is None and a and text[a - 1] in approx_last:  # _approx_before's own first test
+        if approx is None:
             approx = _approx_before(text, a, rules)
         exact = val * factor
         # the span is the number and its unit with 余/多 but without 左右/以上/以下
@@ -572,8 +567,8 @@ def _link_neighbours(text: str, found: list[Figure], groups) -> None:
     """Figures of one unit written side by side form a group: a range (``1亿元至5亿元``)
     or a list (``2.5%和15%``, ``980件、640件``)."""
     for f1, f2 in zip(found, found[1:]):
-        # no separator is longer than two characters: most neighbours are further apart
-        if not 0 < f2.start - f1.end <= 2 or f1.unit != f2.unit or f1.unit in ("ratio",) \
+        # most neighbours are further apart than the longest separator
+        if not 0 < f2.start - f1.end <= _SEP_MAX or f1.unit != f2.unit or f1.unit in ("ratio",) \
                 or f2.group is not None:
             continue
         between = text[f1.end:f2.start]

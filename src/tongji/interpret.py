@@ -131,7 +131,8 @@ def _vocab():
     }
     # every word _Cues looks for: most sentences hold none
     words["cues"] = Words([w for k in ("plan", "expected", "plan_not", "event", "forecast") for w in words[k]])
-    words["aliases"] = _long_aliases()
+    # the catalogue's aliases of 3 characters or more (see _catalogue_suffix)
+    words["aliases"] = Words(a for a in catalogue() if len(a) >= 3)
     return words
 
 
@@ -561,7 +562,7 @@ def _metric_subject(f: Figure, lead: str, clause: str, noisy: bool, text: str, c
     # what it counts)
     front = ""
     if f.unit != "count":
-        alias = v["aliases"].ending(metric)  # (what _catalogue_suffix finds)
+        alias = _catalogue_suffix(metric, v)
         if alias and alias != metric and len(alias) >= 2:
             front = metric[: -len(alias)]
             head = alias
@@ -645,15 +646,9 @@ _SECTOR = _re(r"^(\p{Han}{2,10}?(?:产业|行业|服务业|制造业|工业|农�
               f"(?:{'|'.join(_SECTOR_AMOUNTS)})$")
 
 
-def _catalogue_suffix(metric: str) -> str | None:
+def _catalogue_suffix(metric: str, v) -> str | None:
     """The longest catalogue alias (3 characters or more) that metric ends with."""
-    return _long_aliases().ending(metric)
-
-
-@lru_cache(maxsize=1)
-def _long_aliases() -> Words:
-    """The catalogue's aliases of 3 characters or more."""
-    return Words(a for a in catalogue() if len(a) >= 3)
+    return v["aliases"].ending(metric)
 
 
 def compile_words() -> None:
@@ -706,7 +701,7 @@ class _Cues:
         opening = sentence.lstrip()
         at = s0 + len(sentence) - len(opening)
         self.part_from = at + 2 if opening.startswith(("其中", "包括")) else _NEVER
-        self.semicolon = "；" in sentence or ";" in sentence  # (what _SEMICOLON finds)
+        self.semicolon = _SEMICOLON.search(sentence) is not None
         self.noisy = _is_noisy(sentence)
 
     def before(self, pos: int) -> str:
@@ -863,10 +858,11 @@ def _respectively(text: str, figs: list[Figure]) -> None:
             continue
         done.append((first.context, members))
         metric_rest = rest.strip(_PUNCT)
-        for verb in _vocab()["subject_verbs"]:
+        v = _vocab()
+        for verb in v["subject_verbs"]:
             metric_rest = metric_rest.replace(verb, "")
-        as_metric = bool(metric_rest) and _catalogue_suffix(names[0] + metric_rest) is not None \
-            and _SECTOR.match(names[0] + metric_rest) is not None and names[0] in _vocab()["not_sectors"]
+        as_metric = bool(metric_rest) and _catalogue_suffix(names[0] + metric_rest, v) is not None \
+            and _SECTOR.match(names[0] + metric_rest) is not None and names[0] in v["not_sectors"]
         for f, name in zip(members, names):
             if as_metric:
                 f.metric_text = name + metric_rest

@@ -80,8 +80,6 @@ def as_stock(p: Period) -> Period:
 
 # a year before a half or a month (2021年, 今年)
 YEAR = r"(?:(?P<y>(?:19|20)\d{2})年|(?P<ry>今年|去年|上年|本年|当年))"
-# the alternatives that take one (see _patterns): only their matches can have a year group
-_TAKE_YEAR = frozenset(("half", "firstn", "range", "day", "month"))
 
 
 CNM = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
@@ -222,12 +220,10 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
         if text.startswith(("同期", "第"), b):
             continue  # 上年同期; 2021年第一批, 2021年第18次: names, not periods
         k = kind[m.lastindex]
-        y = None
-        if k in _TAKE_YEAR:
-            y, ry = m.group("y", "ry")
-            y = int(y) if y else None
-            if ry and pub_year:
-                y = pub_year - 1 if ry in ("去年", "上年") else pub_year
+        y, ry = m.group("y", "ry")  # (only the alternatives that take a year have one)
+        y = int(y) if y else None
+        if ry and pub_year:
+            y = pub_year - 1 if ry in ("去年", "上年") else pub_year
         asof = bool(asof_word)
         if asof_word == "到" and _re(r"(?:增加|增长|提高|提升|下降|减少|降|升|扩大|缩小)$").search(text[max(0, a - 3):a]):
             asof = False  # 增加到2020年的2123亿元: a value, not a target date
