@@ -6,6 +6,7 @@ import json
 import math
 import re
 import shutil
+import tempfile
 
 import duckdb
 import numpy as np
@@ -349,3 +350,25 @@ def test_observations_made_part_by_part_are_the_same(built, tmp_path, monkeypatc
     dataset.finish(parts)
     assert (whole / "observations.parquet").read_bytes() == (parts / "observations.parquet").read_bytes()
     assert not [p for p in parts.iterdir() if p.name.startswith(".parts-")]
+
+
+def test_observations_made_by_worker_processes_are_the_same(built, tmp_path, monkeypatch):
+    """With a pool of workers (a build with --jobs 2), the figures are counted, split and
+    observed there, in smaller parts: the same table."""
+    import tongji.dataset as dataset
+    from tongji.engine import LocalEngine
+
+    whole, pooled = tmp_path / "whole", tmp_path / "pooled"
+    figures = pq.read_table(built / "figures.parquet")
+    for d in (whole, pooled):
+        d.mkdir()
+        pq.write_table(figures, d / "figures.parquet", row_group_size=40)  # a run of them per worker
+    dataset.finish(whole)
+    monkeypatch.setattr(dataset, "BUCKET_ROWS", 100)  # parts of 25 figures for 2 workers
+    with LocalEngine(2) as eng:
+        with tempfile.TemporaryDirectory(dir=tmp_path) as tmp:
+            parts = dataset._parts(pooled / "figures.parquet", eng, tmp)
+            assert len(parts) > 5 and len({spill for _, sources in parts for spill, _ in sources}) == 2
+        dataset.finish(pooled, engine=eng)
+    assert (whole / "observations.parquet").read_bytes() == (pooled / "observations.parquet").read_bytes()
+    assert not [p for p in pooled.iterdir() if p.name.startswith(".parts-")]

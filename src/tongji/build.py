@@ -397,12 +397,15 @@ def build(input_dir: Path, out_dir: Path, *, jobs: int | None = None, engine="lo
                 n_chunks += 1
                 if n_chunks % RELEASE_EVERY == 0:
                     release_memory()
-        for w in writers.values():
-            w.close()
-        release_memory()
-        from .dataset import finish
+            for w in writers.values():
+                w.close()
+            release_memory()
+            from .dataset import finish
 
-        s.observations = finish(out_dir, stage, Path(writers["figures"].tmp))
+            # the observations are made by the pool's workers too (a Dask cluster's may not
+            # see the files of this machine: made here)
+            s.observations = finish(out_dir, stage, Path(writers["figures"].tmp),
+                                    engine=eng if eng.name == "local" else None)
         stage.commit()
         ok = True
     finally:

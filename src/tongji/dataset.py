@@ -8,6 +8,7 @@ picks one value by a fixed rule (see ``observations``).
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -59,30 +60,37 @@ FIGURE_COLUMNS = ["doc_id", "figure_id", "value", "unit", "raw_value", "approx",
                   "period_start", "period_end", "status", "published"]
 
 
-# figures per part when observations are made part by part (bounded memory: about 300 MB)
+# figures per part when observations are made part by part (bounded memory: about 300 MB;
+# with a pool of workers, each holds a part at a time: parts of BUCKET_ROWS / workers)
 BUCKET_ROWS = 300_000
 
 
-def finish(out_dir: Path, stage=None, figures_path: Path | None = None) -> int:
+def finish(out_dir: Path, stage=None, figures_path: Path | None = None, engine=None) -> int:
     """Derive the analysis tables from the figures written to out_dir (or to figures_path,
     not yet in place). With a ``output.Stage`` the tables join it, to be renamed into place
     with the others. Returns the number of observations, for the build summary.
 
     Observations are made part by part: the figures are split by (subject, metric) into
     parts of at most BUCKET_ROWS figures, consecutive in the observations' sort order, so
-    memory stays bounded and the table is the same whatever the number of parts."""
+    memory stays bounded and the table is the same whatever the number of parts.
+
+    engine: a ``tongji.engine.Engine`` whose workers see this machine's files (a build's
+    pool of local processes): the counting, the splitting and the observations of the parts
+    run there, in parallel; without one, here. The table is the same."""
+    from .engine import InlineEngine
+
+    engine = engine or InlineEngine()
     out_dir = Path(out_dir)
     source = Path(figures_path or out_dir / "figures.parquet")
     writer = TableWriter("observations", out_dir / "observations.parquet", stage=stage)
     n_obs = 0
     try:
-        for part in _figure_parts(source):
-            obs = observations(part)
-            part = None
-            writer.add(obs)
-            n_obs += obs.num_rows
-            obs = None
-            release_memory()
+        with tempfile.TemporaryDirectory(prefix=".parts-", dir=source.parent) as tmp:
+            for obs in engine.imap(_observe_part, _parts(source, engine, tmp), window=engine.workers + 1):
+                writer.add(obs)
+                n_obs += obs.num_rows
+                obs = None
+                release_memory()
         writer.close()
     except BaseException:
         writer.abort()
@@ -117,72 +125,126 @@ def _distinct_pairs(rg: pa.Table) -> tuple[np.ndarray, pa.Table]:
 
 def _figure_parts(path: Path):
     """The figures of a figures.parquet in parts of at most BUCKET_ROWS rows (one part per
-    run of (subject, metric) keys in sort order; a single key larger than that is one part)."""
-    pf = pq.ParquetFile(path, read_dictionary=DICTIONARY_COLUMNS)
-    if pf.metadata.num_rows <= BUCKET_ROWS:
-        yield pq.read_table(path, columns=FIGURE_COLUMNS, read_dictionary=DICTIONARY_COLUMNS)
-        return
+    run of (subject, metric) keys in sort order; a single key larger than that is one part),
+    made here."""
+    from .engine import InlineEngine
+
+    with tempfile.TemporaryDirectory(prefix=".parts-", dir=path.parent) as tmp:
+        for part in _parts(path, InlineEngine(), tmp):
+            yield _read_part(part)
+
+
+def _parts(path: Path, engine, tmp: str) -> list[tuple]:
+    """The parts of the figures of a figures.parquet (see _figure_parts), each as an item
+    for ``_read_part``: the batches of the part in the temporary files written to tmp, which
+    must outlive them. The work runs on the engine: the row groups are cut into one run per
+    worker, counted and split there."""
+    pf = pq.ParquetFile(path)
+    rows = max(1, BUCKET_ROWS // (2 * engine.workers) if engine.workers > 1 else BUCKET_ROWS)
+    if pf.metadata.num_rows <= rows:
+        return [(str(path), [])]  # the whole file
+    n = pf.num_row_groups
+    ranges = [(n * i // engine.workers, n * (i + 1) // engine.workers) for i in range(engine.workers)]
+    ranges = [(lo, hi) for lo, hi in ranges if hi > lo]
     # 1. how many figures each (subject, metric) has
-    counts = []
-    for i in range(pf.num_row_groups):
-        ids, pairs = _distinct_pairs(pf.read_row_group(i, columns=_PAIR_COLUMNS))
-        counts.append(pairs.append_column("count_all", pa.array(np.bincount(ids))))
-    counts = pa.concat_tables(counts).group_by(["subject", "metric"]).aggregate([("count_all", "sum")])
+    counts = pa.concat_tables(engine.imap(_count_pairs, [(str(path), lo, hi) for lo, hi in ranges]))
+    counts = counts.group_by(["subject", "metric"]).aggregate([("count_all", "sum")])
     order = pc.sort_indices(counts, [("subject", "ascending"), ("metric", "ascending")])
     counts = counts.take(order)
     # 2. cut the sorted keys into consecutive parts
     part_of, total, part = [], 0, 0
-    for n in counts["count_all_sum"].to_pylist():
-        if total and total + n > BUCKET_ROWS:
+    for k in counts["count_all_sum"].to_pylist():
+        if total and total + k > rows:
             part, total = part + 1, 0
         part_of.append(part)
-        total += n
+        total += k
     keys = pa.table({"subject": counts["subject"], "metric": counts["metric"],
                      "part": pa.array(part_of, pa.int32())})
-    # 3. one pass over the figures into one temporary file, the rows of each row group
-    # written part after part; then the batches of each part in turn. One file whatever the
-    # number of parts (a writer per part, each with its buffers, made memory grow with the
-    # corpus). The columns stay dictionaries, each batch with its own: a batch is an Arrow
-    # IPC stream of its own (the IPC file format allows one dictionary per column), found
-    # again by its offset in the file.
-    import tempfile
+    # 3. the figures of each run of row groups into a temporary file, part after part
+    spills = [f"{tmp}/figures-{i}.arrows" for i in range(len(ranges))]
+    offsets = list(engine.imap(_split_rows, [(str(path), lo, hi, keys, part + 1, spill)
+                                             for (lo, hi), spill in zip(ranges, spills)]))
+    return [(str(path), [(spill, offs[k]) for spill, offs in zip(spills, offsets) if offs[k]])
+            for k in range(part + 1)]
 
-    schema = pa.schema([pf.schema_arrow.field(c) for c in FIGURE_COLUMNS])  # as pq.read_table gives it
-    spill_schema = pa.schema([pa.field(f.name, f.type, f.nullable) for f in schema])  # no descriptions
-    batches: list[list[int]] = [[] for _ in range(part + 1)]
-    with tempfile.TemporaryDirectory(prefix=".parts-", dir=path.parent) as tmp:
-        spill = f"{tmp}/figures.arrows"
-        with pa.OSFile(spill, "wb") as sink:
-            for i in range(pf.num_row_groups):
-                rg = pf.read_row_group(i, columns=FIGURE_COLUMNS)
-                ids, pairs = _distinct_pairs(rg)
-                # join reorders rows: match them back by the combination's id
-                p = pairs.append_column("_id", pa.array(np.arange(pairs.num_rows))).join(
-                    keys, ["subject", "metric"], join_type="left outer", use_threads=False)
-                part_of_id = np.empty(pairs.num_rows, dtype=np.int64)
-                part_of_id[p["_id"].to_numpy()] = p["part"].to_numpy()
-                parts = part_of_id[ids]
-                # the rows of each part together (in their order): one take and a slice per
-                # part, not a filter of the whole row group per part
-                order = np.argsort(parts, kind="stable")
-                ks, starts = np.unique(parts[order], return_index=True)
-                rg = pa.Table.from_arrays(rg.columns, schema=spill_schema).take(order)
-                for k, start, end in zip(ks, starts, np.r_[starts[1:], len(order)]):
-                    for b in rg.slice(start, end - start).to_batches():
-                        batches[k].append(sink.tell())
-                        with pa.ipc.new_stream(sink, spill_schema, options=_SPILL) as writer:
-                            writer.write_batch(_compact(b))
-            rg = p = parts = order = None
+
+def _count_pairs(item: tuple) -> pa.Table:
+    """(path, lo, hi): the (subject, metric) pairs of row groups lo to hi of a
+    figures.parquet, each with its number of figures (count_all; a pair may come again)."""
+    path, lo, hi = item
+    pf = pq.ParquetFile(path, read_dictionary=DICTIONARY_COLUMNS)
+    counts = []
+    for i in range(lo, hi):
+        ids, pairs = _distinct_pairs(pf.read_row_group(i, columns=_PAIR_COLUMNS))
+        counts.append(pairs.append_column("count_all", pa.array(np.bincount(ids))))
+    return pa.concat_tables(counts)
+
+
+def _schemas(pf: pq.ParquetFile) -> tuple[pa.Schema, pa.Schema]:
+    """The figures' FIGURE_COLUMNS as pq.read_table gives them, and as written to the
+    temporary files (without the descriptions)."""
+    schema = pa.schema([pf.schema_arrow.field(c) for c in FIGURE_COLUMNS])
+    return schema, pa.schema([pa.field(f.name, f.type, f.nullable) for f in schema])
+
+
+def _split_rows(item: tuple) -> list[list[int]]:
+    """(path, lo, hi, keys, n_parts, spill): the figures of row groups lo to hi into the
+    file spill, the rows of each row group part after part (keys: subject, metric -> part).
+    Returns the offsets of the batches of each part in the file.
+
+    One file for all the parts (a writer per part, each with its buffers, made memory grow
+    with the corpus). The columns stay dictionaries, each batch with its own: a batch is an
+    Arrow IPC stream of its own (the IPC file format allows one dictionary per column), found
+    again by its offset in the file."""
+    path, lo, hi, keys, n_parts, spill = item
+    pf = pq.ParquetFile(path, read_dictionary=DICTIONARY_COLUMNS)
+    _, spill_schema = _schemas(pf)
+    batches: list[list[int]] = [[] for _ in range(n_parts)]
+    with pa.OSFile(spill, "wb") as sink:
+        for i in range(lo, hi):
+            rg = pf.read_row_group(i, columns=FIGURE_COLUMNS)
+            ids, pairs = _distinct_pairs(rg)
+            # join reorders rows: match them back by the combination's id
+            p = pairs.append_column("_id", pa.array(np.arange(pairs.num_rows))).join(
+                keys, ["subject", "metric"], join_type="left outer", use_threads=False)
+            part_of_id = np.empty(pairs.num_rows, dtype=np.int64)
+            part_of_id[p["_id"].to_numpy()] = p["part"].to_numpy()
+            parts = part_of_id[ids]
+            # the rows of each part together (in their order): one take and a slice per
+            # part, not a filter of the whole row group per part
+            order = np.argsort(parts, kind="stable")
+            ks, starts = np.unique(parts[order], return_index=True)
+            rg = pa.Table.from_arrays(rg.columns, schema=spill_schema).take(order)
+            for k, start, end in zip(ks, starts, np.r_[starts[1:], len(order)]):
+                for b in rg.slice(start, end - start).to_batches():
+                    batches[k].append(sink.tell())
+                    with pa.ipc.new_stream(sink, spill_schema, options=_SPILL) as writer:
+                        writer.write_batch(_compact(b))
+    return batches
+
+
+def _read_part(item: tuple) -> pa.Table:
+    """(path, [(spill, offsets), ...]) from ``_parts``: the figures of a part (with no
+    spills, every figure of the file at path)."""
+    path, sources = item
+    if not sources:
+        return pq.read_table(path, columns=FIGURE_COLUMNS, read_dictionary=DICTIONARY_COLUMNS)
+    schema, spill_schema = _schemas(pq.ParquetFile(path, read_dictionary=DICTIONARY_COLUMNS))
+    part = []
+    for spill, offsets in sources:
         # read, not memory-mapped: the pages of the file would count in this process's memory
-        with pa.OSFile(spill, "rb") as source:
-            for offsets in batches:
-                if offsets:
-                    part = []
-                    for offset in offsets:
-                        source.seek(offset)
-                        part.append(pa.ipc.open_stream(source).read_next_batch())
-                    yield _as_read(pa.Table.from_batches(part, spill_schema), schema)
-                    part = None
+        with pa.OSFile(spill, "rb") as f:
+            for offset in offsets:
+                f.seek(offset)
+                part.append(pa.ipc.open_stream(f).read_next_batch())
+    return _as_read(pa.Table.from_batches(part, spill_schema), schema)
+
+
+def _observe_part(item: tuple) -> pa.Table:
+    """The observations of a part (an item of ``_parts``)."""
+    obs = observations(_read_part(item))
+    release_memory()  # (the part is gone: a worker keeps running)
+    return obs
 
 
 # the temporary file of _figure_parts, not compressed: lz4 made it a third of the size (about
@@ -261,16 +323,23 @@ def observations(figures: pa.Table) -> pa.Table:
     doc_rows = rows[new_doc]
     doc_offsets = np.r_[0, np.cumsum(np.bincount(obs[doc_rows], minlength=len(counts)))].astype(np.int32)
 
-    # the source that gives the value: sort each observation's sources by the rule, take the first
+    # the source that gives the value: the first of each observation's sources by the rule
     days = pc.cast(t["published"], pa.int32()).to_numpy(zero_copy_only=False).astype(float)
     latest = np.where(np.isnan(days), np.inf, -days)  # latest first, unknown dates last
     same = _group_ids([obs, t["value"]])
     n_same = np.bincount(same)[same]
     approximate = _mask(pc.is_valid(t["approx"]))
-    # (obs, approximate) and (-n_same, seq) as one integer key each: fewer keys to sort by
-    rank = np.lexsort([(n - n_same) * n + seq, latest, half, np.where(conflict[obs], latest, 0),
-                       obs * 2 + approximate])
-    chosen = rank[np.r_[True, obs[rank][1:] != obs[rank][:-1]]]
+    # the first by each key in turn: the sources of each observation that have its smallest
+    # value are kept, then the next key decides among those (a minimum per observation, not a
+    # sort); the last key, (-n_same, seq) as one integer, is distinct for every figure
+    group = obs[rows]
+    keep = np.ones(n, dtype=bool)
+    for key in (approximate.astype(np.int8), np.where(conflict[obs], latest, 0), half, latest,
+                (n - n_same) * n + seq):
+        k = key[rows]
+        top = np.inf if k.dtype.kind == "f" else np.iinfo(k.dtype).max
+        keep &= k == np.minimum.reduceat(np.where(keep, k, top), starts)[group]
+    chosen = rows[keep]  # one per observation, in observation order
 
     kept = ["subject", "metric", "metric_id", "metric_text", "measure", "unit", "period",
             "period_start", "period_end", "status", "component", "value", "approx"]

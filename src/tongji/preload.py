@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as _dt
 
-from . import build  # what the workers run
+from . import build, dataset  # what the workers run (dataset: the observations' parts)
 from .interpret import compile_words
 from .pipeline import analyse
 
