@@ -68,7 +68,18 @@ def test_imap_keeps_order_and_bounds_the_work_in_flight():
 
 def test_local_engine_pool_keeps_order():
     with LocalEngine(2) as eng:
+        eng._start()
+        eng._starting.join()  # the workers are up: every item goes to them
         assert list(eng.imap(operator.neg, range(40))) == [-i for i in range(40)]
+        assert eng._pool is not None and len(eng._pool._processes) == 2
+
+    def items():  # the first items run here while the workers start, the others there
+        yield from range(5)
+        eng._starting.join()
+        yield from range(5, 40)
+
+    with LocalEngine(2) as eng:
+        assert list(eng.imap(operator.neg, items())) == [-i for i in range(40)]
         assert eng._pool is not None
     with LocalEngine(2) as eng:  # a single item runs here, without a pool
         assert list(eng.imap(operator.neg, [3])) == [-3]
@@ -81,6 +92,8 @@ def test_an_error_stops_the_workers_without_waiting_for_their_pages():
     eng = LocalEngine(2)
     with pytest.raises(RuntimeError):
         with eng:
+            eng._start()
+            eng._starting.join()
             it = eng.imap(time.sleep, [0, 600, 600])
             assert next(it) is None
             procs = list(eng._pool._processes.values())

@@ -101,6 +101,8 @@ class LocalEngine(Engine):
     """A pool of ``jobs`` worker processes, started on first use.
 
     A stream of a single item runs in this process: a pool is not worth starting for it.
+    The workers start in the background (the fork server loads tongji first: about half a
+    second) while this process runs the first items itself.
     """
 
     name = "local"
@@ -108,35 +110,62 @@ class LocalEngine(Engine):
     def __init__(self, jobs: int | None = None):
         self.workers = _n_jobs(jobs)
         self._pool = None
+        self._starting = None  # the thread that starts the pool
+        self._failed: BaseException | None = None
 
     def imap(self, fn: Callable, items: Iterable, window: int | None = None) -> Iterator:
         it = iter(items)
-        head = []
-        for item in it:
-            head.append(item)
-            if len(head) == 2:
-                break
+        head = list(itertools.islice(it, 2))
         if len(head) < 2 or self.workers == 1:
-            for item in head:
-                yield fn(item)
-            for item in it:
+            for item in itertools.chain(head, it):
                 yield fn(item)
             return
-        yield from super().imap(fn, itertools.chain(head, it), window)
+        self._start()
+        it = itertools.chain(head, it)
+        for item in it:
+            if not self._starting.is_alive():  # the workers are up: on to them
+                yield from super().imap(fn, itertools.chain([item], it), window)
+                return
+            yield fn(item)
+
+    def _start(self) -> None:
+        """Start the pool in a thread: starting a process waits for the fork server."""
+        import threading
+
+        if self._starting is None:
+            self._starting = threading.Thread(target=self._make_pool, name="tongji-start-workers",
+                                              daemon=True)
+            self._starting.start()
+
+    def _make_pool(self) -> None:
+        import time
+        from concurrent.futures import ProcessPoolExecutor
+
+        try:
+            pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context(),
+                                       initializer=_watch_parent, initargs=(os.getpid(),))
+            # a process is started when a task is sent and none is idle (none has returned a
+            # result it was not given a task for): a short task for each
+            for task in [pool.submit(time.sleep, 0.05) for _ in range(self.workers)]:
+                task.result()
+            self._pool = pool
+        except BaseException as e:  # raised where the pool is needed
+            self._failed = e
 
     def _submit(self, fn: Callable, item: Any):
+        self._start()
+        self._starting.join()
         if self._pool is None:
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=_mp_context(),
-                                             initializer=_watch_parent, initargs=(os.getpid(),))
+            raise RuntimeError("the worker processes did not start") from self._failed
         return self._pool.submit(fn, item)
 
     def _wait(self, handle):
         return handle.result()
 
     def close(self, abort: bool = False) -> None:
-        pool, self._pool = self._pool, None
+        if self._starting is not None:
+            self._starting.join()
+        pool, self._pool, self._starting = self._pool, None, None
         if pool is None:
             return
         if abort:  # an error or Ctrl-C: do not wait for the pages in progress
