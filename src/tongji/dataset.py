@@ -86,7 +86,7 @@ def finish(out_dir: Path, stage=None, figures_path: Path | None = None, engine=N
     n_obs = 0
     try:
         with tempfile.TemporaryDirectory(prefix=".parts-", dir=source.parent) as tmp:
-            for obs in engine.imap(_observe_part, _parts(source, engine, tmp), window=engine.workers + 1):
+            for obs in engine.imap(_observe_part, _parts(source, engine, tmp)):
                 writer.add(obs)
                 n_obs += obs.num_rows
                 obs = None
