@@ -217,5 +217,5 @@ def test_bench_runs_end_to_end_without_the_peer(tmp_path):
                         capture_output=True, text=True, cwd=ROOT)
     assert cp.returncode == 0, cp.stderr
     text = out.read_text(encoding="utf-8")
-    for want in ("## Machine", "| jobs |", "tongji.extract", "not installed", "MB/s"):
+    for want in ("## Machine", "| jobs |", "every run, seconds", "tongji.extract", "not installed", "MB/s"):
         assert want in text, want
