@@ -86,6 +86,23 @@ def test_local_engine_pool_keeps_order():
         assert eng._pool is None
 
 
+def test_workers_use_arrows_jemalloc_pool_where_pyarrow_has_it(monkeypatch):
+    """The workers start with ARROW_DEFAULT_MEMORY_POOL=jemalloc (it hands freed memory back
+    at once); this process's environment is left as it was."""
+    import os
+
+    from tongji import engine
+
+    monkeypatch.delenv("ARROW_DEFAULT_MEMORY_POOL", raising=False)
+    with LocalEngine(2) as eng:
+        eng._start()
+        eng._starting.join()
+        seen = set(eng.imap(os.getenv, ["ARROW_DEFAULT_MEMORY_POOL"] * 4))
+    want = "jemalloc" if engine._has_arrow_pool("jemalloc") else None
+    assert seen == {want}
+    assert "ARROW_DEFAULT_MEMORY_POOL" not in os.environ
+
+
 def test_an_error_stops_the_workers_without_waiting_for_their_pages():
     import time
 
