@@ -148,12 +148,12 @@ def _parts(path: Path, engine, tmp: str) -> list[tuple]:
     ranges = [(lo, hi) for lo, hi in ranges if hi > lo]
     # 1. how many figures each (subject, metric) has
     counts = pa.concat_tables(engine.imap(_count_pairs, [(str(path), lo, hi) for lo, hi in ranges]))
-    counts = counts.group_by(["subject", "metric"]).aggregate([("count_all", "sum")])
+    counts = _sum_counts(counts)
     order = pc.sort_indices(counts, [("subject", "ascending"), ("metric", "ascending")])
     counts = counts.take(order)
     # 2. cut the sorted keys into consecutive parts
     part_of, total, part = [], 0, 0
-    for k in counts["count_all_sum"].to_pylist():
+    for k in counts["count_all"].to_pylist():
         if total and total + k > rows:
             part, total = part + 1, 0
         part_of.append(part)
@@ -169,15 +169,23 @@ def _parts(path: Path, engine, tmp: str) -> list[tuple]:
 
 
 def _count_pairs(item: tuple) -> pa.Table:
-    """(path, lo, hi): the (subject, metric) pairs of row groups lo to hi of a
-    figures.parquet, each with its number of figures (count_all; a pair may come again)."""
+    """(path, lo, hi): the distinct (subject, metric) pairs of row groups lo to hi of a
+    figures.parquet, each with its number of figures (count_all)."""
     path, lo, hi = item
     pf = pq.ParquetFile(path, read_dictionary=DICTIONARY_COLUMNS)
     counts = []
     for i in range(lo, hi):
         ids, pairs = _distinct_pairs(pf.read_row_group(i, columns=_PAIR_COLUMNS))
         counts.append(pairs.append_column("count_all", pa.array(np.bincount(ids))))
-    return pa.concat_tables(counts)
+        if len(counts) == 16:  # (the pairs of many row groups are mostly the same)
+            counts = [_sum_counts(pa.concat_tables(counts))]
+    return _sum_counts(pa.concat_tables(counts))
+
+
+def _sum_counts(counts: pa.Table) -> pa.Table:
+    """(subject, metric, count_all) with each pair once, its counts summed."""
+    g = counts.group_by(["subject", "metric"], use_threads=False).aggregate([("count_all", "sum")])
+    return pa.table({"subject": g["subject"], "metric": g["metric"], "count_all": g["count_all_sum"]})
 
 
 def _schemas(pf: pq.ParquetFile) -> tuple[pa.Schema, pa.Schema]:
