@@ -60,6 +60,12 @@ FIGURE_COLUMNS = ["doc_id", "figure_id", "value", "unit", "raw_value", "approx",
                   "period_start", "period_end", "status", "published"]
 
 
+# rows per row group of observations.parquet: an observation lists the ids, values and pages
+# of all its sources (7 a row on the 200 MB bench corpus, 12 on 1 GB: more as the corpus
+# grows), so a row group of output.ROW_GROUP_ROWS of them took the build process 100 MB and
+# more to write, and more on a larger corpus
+OBSERVATION_ROWS = 8_192
+
 # figures per part when observations are made part by part (bounded memory: about 300 MB;
 # with a pool of workers, each holds a part at a time: parts of BUCKET_ROWS / workers)
 BUCKET_ROWS = 300_000
@@ -82,7 +88,7 @@ def finish(out_dir: Path, stage=None, figures_path: Path | None = None, engine=N
     engine = engine or InlineEngine()
     out_dir = Path(out_dir)
     source = Path(figures_path or out_dir / "figures.parquet")
-    writer = TableWriter("observations", out_dir / "observations.parquet", stage=stage)
+    writer = TableWriter("observations", out_dir / "observations.parquet", rows=OBSERVATION_ROWS, stage=stage)
     n_obs = 0
     try:
         with tempfile.TemporaryDirectory(prefix=".parts-", dir=source.parent) as tmp:
