@@ -67,7 +67,7 @@ FIGURE_COLUMNS = ["doc_id", "figure_id", "value", "unit", "raw_value", "approx",
 OBSERVATION_ROWS = 8_192
 
 # figures per part when observations are made part by part (bounded memory: about 300 MB;
-# with a pool of workers, each holds a part at a time: parts of BUCKET_ROWS / workers)
+# with a pool of workers each holds a part at a time, in parts of BUCKET_ROWS / (2 x workers))
 BUCKET_ROWS = 300_000
 
 
@@ -146,7 +146,7 @@ def _parts(path: Path, engine, tmp: str) -> list[tuple]:
     must outlive them. The work runs on the engine: the row groups are cut into one run per
     worker, counted and split there."""
     pf = pq.ParquetFile(path)
-    rows = max(1, BUCKET_ROWS // (2 * engine.workers) if engine.workers > 1 else BUCKET_ROWS)
+    rows = BUCKET_ROWS if engine.workers == 1 else max(1, BUCKET_ROWS // (2 * engine.workers))
     if pf.metadata.num_rows <= rows:
         return [(str(path), [])]  # the whole file
     n = pf.num_row_groups
@@ -261,7 +261,7 @@ def _observe_part(item: tuple) -> pa.Table:
     return obs
 
 
-# the temporary file of _figure_parts, not compressed: lz4 made it a third of the size (about
+# the temporary files of _split_rows, not compressed: lz4 made them a third of the size (about
 # that of figures.parquet; 97 MB uncompressed for the 200 MB bench corpus, for a while) but
 # cost 2-3 ms of CPU per MB of input to compress and read back, a third of the splitting
 _SPILL = pa.ipc.IpcWriteOptions(compression=None)
