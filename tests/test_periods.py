@@ -22,7 +22,7 @@ def test_what_may_follow_a_first_character_loses_no_match(text):
     pat = periods._patterns()[0]
     body = pat.pattern[pat.pattern.index("(?P<asof>"):]
     numeral = "[一二三四五六七八九两十]"
-    loose = re.compile(rf"(?=\d{{1,4}}+[年月至到\-—~－]|{numeral}{numeral}{{0,2}}(?:月|季|个月|年|五)"
+    loose = re.compile(rf"(?=\d{{1,4}}+[年月季至到\-—~－]|{numeral}{numeral}{{0,2}}(?:月|季|个月|年|五|至|到|[\-—~－])"
                        rf"|(?!\d|{numeral}).)" + body)
     assert [(m.span(), m.groups()) for m in pat.finditer(text)] \
         == [(m.span(), m.groups()) for m in loose.finditer(text)]

@@ -96,8 +96,9 @@ def _patterns():
         raise ValueError("a half may not start with a year: the pattern tries the year once")
     # where a match can start, checked first at every position of a window, in two steps:
     # one class test of the character, which turns down most positions at once, then what
-    # must follow it: after a digit up to three more and 年, 月 or a range (2021年, 3月, 1-2月);
-    # after a numeral up to two more and 月, 季, 年 or 五 (三月, 十四五); after 到, 前 or 近
+    # must follow it: after a digit up to three more and 年, 月, 季 or a range (2021年, 3月,
+    # 3季度, 1-2月); after a numeral up to two more and 月, 季, 年, 五 or a range (三月, 十四五,
+    # 三至五月); after 到, 前 or 近
     # anything (到2025年, 前5个月, 近五年); after the first character of another word of the
     # pattern or of the vocabulary its second (截至, 目前, 上半年, 年内). Each branch starts
     # with a character or a class, which re checks without entering the branch. (A run of
@@ -108,8 +109,8 @@ def _patterns():
     for w in words:
         if not regex.match(r"[\d一二三四五六七八九两十到前近]", w):
             nexts.setdefault(w[0], set()).add(w[1])
-    starts = (r"\d{1,4}+[年月至到\-—~－]"
-              r"|[一二三四五六七八九两十][一二三四五六七八九两十]{0,2}(?:月|季|个月|年|五)|[到前近]")
+    starts = (r"\d{1,4}+[年月季至到\-—~－]"
+              r"|[一二三四五六七八九两十][一二三四五六七八九两十]{0,2}(?:月|季|个月|年|五|至|到|[\-—~－])|[到前近]")
     starts += "".join(f"|{c}{next(iter(after))}" if len(after) == 1 else f"|{c}[{''.join(sorted(after))}]"
                       for c, after in nexts.items())
     # the words that start with a digit the first branch does not let through
@@ -129,7 +130,9 @@ def _patterns():
         # is matched once, as only the longest can be followed by 月, 至, 到 or a dash
         rf"|(?P<mo>{CNM})(?:(?:月份?)?(?:至|到|-|—|~|－)(?P<m2>{CNM})月(?:份)?(?P<mend>底|末)?"
         rf"|月(?:份)?(?P<d>\d{{1,2}})[日号]"
-        rf"|月(?:份)?(?P<moend>底|末|初)?))"
+        rf"|月(?:份)?(?P<moend>底|末|初)?)"
+        # a quarter by its number, or a range of them (1季度, 一至二季度, 3-4季度)
+        rf"|(?:(?P<qa>[一二三四1-4])(?:季度)?(?:至|到|-|—|~|－))?(?P<qb>[一二三四1-4])季度)"
         rf"|(?P<yo>(?:19|20)\d{{2}})年(?P<yend>底|末|初)?(?!度|代)"
         rf"|(?P<ty>{this_year})(?P<tyend>以来|底|末)?"
         rf"|(?P<ly>{last_year})(?P<lyend>底|末)?"
@@ -147,7 +150,7 @@ def _patterns():
     # the alternative a match took, named after its first group (half, yo …) or its form
     # (range, day, month), read from the last group it closed (m.lastindex): every group but
     # asof and the year belongs to one alternative, and the year is never the last
-    key = {"m2": "range", "mend": "range", "d": "day", "mo": "month", "moend": "month",
+    key = {"m2": "range", "mend": "range", "d": "day", "mo": "month", "moend": "month", "qb": "quarter",
            "yend": "yo", "tyend": "ty", "lyend": "ly", "pastn": "past"}
     names = {i: g for g, i in pat.groupindex.items()}
     kind = tuple(key.get(names.get(i), names.get(i)) for i in range(pat.groups + 1))
@@ -249,6 +252,11 @@ def scan(text: str, start: int, end: int, published: dt.date | None, context_yea
                     p = months_period(yy, m1, m2, pos=b)
                     if asof or m["mend"]:
                         p = stock_period(month_end(yy, m2), pos=b)
+            elif k == "quarter":
+                q1, q2 = _cn_int(m["qa"] or m["qb"]), _cn_int(m["qb"])
+                yy = y or _default_year(text, b, 3 * q2, published, cur_year, explicit)
+                if yy and q1 <= q2:
+                    p = months_period(yy, 3 * q1 - 2, 3 * q2, pos=b)
             elif k == "day":
                 # a dated event: the nearest such day up to the publication date
                 mm, dd = _cn_int(m["mo"]), int(m["d"])
