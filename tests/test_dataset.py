@@ -333,6 +333,7 @@ def test_observations_made_part_by_part_are_the_same(built, tmp_path, monkeypatc
     import shutil
 
     import tongji.dataset as dataset
+    from tongji.engine import InlineEngine
 
     whole, parts = tmp_path / "whole", tmp_path / "parts"
     for d in (whole, parts):
@@ -340,7 +341,8 @@ def test_observations_made_part_by_part_are_the_same(built, tmp_path, monkeypatc
         shutil.copy(built / "figures.parquet", d)
     dataset.finish(whole)
     monkeypatch.setattr(dataset, "BUCKET_ROWS", 25)
-    pieces = list(dataset._figure_parts(parts / "figures.parquet"))
+    with tempfile.TemporaryDirectory(dir=parts) as tmp:
+        pieces = [dataset._read_part(p) for p in dataset._parts(parts / "figures.parquet", InlineEngine(), tmp)]
     assert len(pieces) > 5 and max(p.num_rows for p in pieces) <= 25 + 20
     want = pq.read_table(parts / "figures.parquet", columns=dataset.FIGURE_COLUMNS,
                          read_dictionary=dataset.DICTIONARY_COLUMNS)
@@ -368,7 +370,7 @@ def test_observations_made_by_worker_processes_are_the_same(built, tmp_path, mon
     with LocalEngine(2) as eng:
         with tempfile.TemporaryDirectory(dir=tmp_path) as tmp:
             parts = dataset._parts(pooled / "figures.parquet", eng, tmp)
-            assert len(parts) > 5 and len({spill for _, sources in parts for spill, _ in sources}) == 2
+            assert len(parts) > 5 and len({spill for _, sources, _ in parts for spill, _ in sources}) == 2
         dataset.finish(pooled, engine=eng)
     assert (whole / "observations.parquet").read_bytes() == (pooled / "observations.parquet").read_bytes()
     assert not [p for p in pooled.iterdir() if p.name.startswith(".parts-")]

@@ -129,26 +129,17 @@ def _distinct_pairs(rg: pa.Table) -> tuple[np.ndarray, pa.Table]:
     return ids, _pairs(rg.select(_PAIR_COLUMNS).take(heads))
 
 
-def _figure_parts(path: Path):
-    """The figures of a figures.parquet in parts of at most BUCKET_ROWS rows (one part per
-    run of (subject, metric) keys in sort order; a single key larger than that is one part),
-    made here."""
-    from .engine import InlineEngine
-
-    with tempfile.TemporaryDirectory(prefix=".parts-", dir=path.parent) as tmp:
-        for part in _parts(path, InlineEngine(), tmp):
-            yield _read_part(part)
-
-
 def _parts(path: Path, engine, tmp: str) -> list[tuple]:
-    """The parts of the figures of a figures.parquet (see _figure_parts), each as an item
-    for ``_read_part``: the batches of the part in the temporary files written to tmp, which
-    must outlive them. The work runs on the engine: the row groups are cut into one run per
-    worker, counted and split there."""
-    pf = pq.ParquetFile(path)
+    """The parts of the figures of a figures.parquet, each as an item for ``_read_part``: at
+    most BUCKET_ROWS figures (BUCKET_ROWS / (2 x workers) with a pool), one part per run of
+    (subject, metric) keys in sort order (a single key larger than that is one part), the
+    batches of the part in the temporary files written to tmp, which must outlive them. The
+    work runs on the engine: the row groups are cut into one run per worker, counted and
+    split there."""
+    pf = pq.ParquetFile(path, read_dictionary=DICTIONARY_COLUMNS)
     rows = BUCKET_ROWS if engine.workers == 1 else max(1, BUCKET_ROWS // (2 * engine.workers))
     if pf.metadata.num_rows <= rows:
-        return [(str(path), [])]  # the whole file
+        return [(str(path), [], None)]  # the whole file
     n = pf.num_row_groups
     ranges = [(n * i // engine.workers, n * (i + 1) // engine.workers) for i in range(engine.workers)]
     ranges = [(lo, hi) for lo, hi in ranges if hi > lo]
@@ -167,10 +158,11 @@ def _parts(path: Path, engine, tmp: str) -> list[tuple]:
     keys = pa.table({"subject": counts["subject"], "metric": counts["metric"],
                      "part": pa.array(part_of, pa.int32())})
     # 3. the figures of each run of row groups into a temporary file, part after part
+    schemas = _schemas(pf)
     spills = [f"{tmp}/figures-{i}.arrows" for i in range(len(ranges))]
-    offsets = list(engine.imap(_split_rows, [(str(path), lo, hi, keys, part + 1, spill)
+    offsets = list(engine.imap(_split_rows, [(str(path), lo, hi, keys, part + 1, spill, schemas[1])
                                              for (lo, hi), spill in zip(ranges, spills)]))
-    return [(str(path), [(spill, offs[k]) for spill, offs in zip(spills, offsets) if offs[k]])
+    return [(str(path), [(spill, offs[k]) for spill, offs in zip(spills, offsets) if offs[k]], schemas)
             for k in range(part + 1)]
 
 
@@ -202,17 +194,17 @@ def _schemas(pf: pq.ParquetFile) -> tuple[pa.Schema, pa.Schema]:
 
 
 def _split_rows(item: tuple) -> list[list[int]]:
-    """(path, lo, hi, keys, n_parts, spill): the figures of row groups lo to hi into the
-    file spill, the rows of each row group part after part (keys: subject, metric -> part).
+    """(path, lo, hi, keys, n_parts, spill, spill_schema): the figures of row groups lo to hi
+    into the file spill, the rows of each row group part after part (keys: subject, metric ->
+    part; spill_schema: as ``_schemas`` gives it).
     Returns the offsets of the batches of each part in the file.
 
     One file for all the parts (a writer per part, each with its buffers, made memory grow
     with the corpus). The columns stay dictionaries, each batch with its own: a batch is an
     Arrow IPC stream of its own (the IPC file format allows one dictionary per column), found
     again by its offset in the file."""
-    path, lo, hi, keys, n_parts, spill = item
+    path, lo, hi, keys, n_parts, spill, spill_schema = item
     pf = pq.ParquetFile(path, read_dictionary=DICTIONARY_COLUMNS)
-    _, spill_schema = _schemas(pf)
     batches: list[list[int]] = [[] for _ in range(n_parts)]
     with pa.OSFile(spill, "wb") as sink:
         for i in range(lo, hi):
@@ -238,12 +230,12 @@ def _split_rows(item: tuple) -> list[list[int]]:
 
 
 def _read_part(item: tuple) -> pa.Table:
-    """(path, [(spill, offsets), ...]) from ``_parts``: the figures of a part (with no
-    spills, every figure of the file at path)."""
-    path, sources = item
+    """(path, [(spill, offsets), ...], schemas) from ``_parts``: the figures of a part (with
+    no spills, every figure of the file at path)."""
+    path, sources, schemas = item
     if not sources:
         return pq.read_table(path, columns=FIGURE_COLUMNS, read_dictionary=DICTIONARY_COLUMNS)
-    schema, spill_schema = _schemas(pq.ParquetFile(path, read_dictionary=DICTIONARY_COLUMNS))
+    schema, spill_schema = schemas
     part = []
     for spill, offsets in sources:
         # read, not memory-mapped: the pages of the file would count in this process's memory

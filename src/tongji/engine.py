@@ -250,7 +250,8 @@ WORKER_ARROW_POOL = "jemalloc"
 def _worker_environment():
     """The environment the fork server (and so every worker) starts with: ARROW_DEFAULT_MEMORY_POOL
     set to WORKER_ARROW_POOL where pyarrow has that pool. Restored afterwards."""
-    key, before = "ARROW_DEFAULT_MEMORY_POOL", os.environ.get("ARROW_DEFAULT_MEMORY_POOL")
+    key = "ARROW_DEFAULT_MEMORY_POOL"
+    before = os.environ.get(key)
     if before is None and _has_arrow_pool(WORKER_ARROW_POOL):
         os.environ[key] = WORKER_ARROW_POOL
     try:

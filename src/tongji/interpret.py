@@ -808,6 +808,7 @@ def _respectively(text: str, figs: list[Figure]) -> None:
             groups.setdefault(f.group, []).append(f)
     done: list[tuple[str, list[Figure]]] = []
     split: list[tuple[str, str, list[Figure]]] = []  # (context, shared metric, members)
+    v = _vocab()
     for members in groups.values():
         first = members[0]
         n = len(members)
@@ -858,7 +859,6 @@ def _respectively(text: str, figs: list[Figure]) -> None:
             continue
         done.append((first.context, members))
         metric_rest = rest.strip(_PUNCT)
-        v = _vocab()
         for verb in v["subject_verbs"]:
             metric_rest = metric_rest.replace(verb, "")
         as_metric = bool(metric_rest) and _catalogue_suffix(names[0] + metric_rest, v) is not None \
